@@ -62,6 +62,9 @@ janus_status janus_tokenize(const janus_model* model, const char* text, size_t l
                             size_t cap, size_t* n_out);
 /* Raw bytes of one token's piece (byte-level decoded; may be a partial UTF-8 sequence). */
 janus_status janus_token_piece(const janus_model* model, int32_t id, char* buf, size_t cap, size_t* n_out);
+/* The token as spelled in tokenizer.json's vocabulary (byte-level form, e.g. "\u0120the"); always valid UTF-8.
+ * This is what Hugging Face's convert_ids_to_tokens returns. */
+janus_status janus_token_string(const janus_model* model, int32_t id, char* buf, size_t cap, size_t* n_out);
 /* Decode ids to UTF-8 text (invalid sequences become U+FFFD); skip_special drops special tokens. */
 janus_status janus_detokenize(const janus_model* model, const int32_t* ids, size_t n, int skip_special, char* buf,
                               size_t cap, size_t* n_out);
