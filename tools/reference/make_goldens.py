@@ -1,0 +1,172 @@
+#!/usr/bin/python3
+"""Writes golden tensors (.npy) for one case from the PyTorch reference.
+
+  make_goldens.py --model DIR --out DIR --case NAME --kind und --image IMG --input-ids IDS.json [--precision bf16]
+  make_goldens.py --model DIR --out DIR --case NAME --kind vq [--seed 7]
+  make_goldens.py --model DIR --out DIR --case NAME --kind gen --input-ids GEN_IDS.json [--cfg 5 --steps 8]
+
+IDS.json: {"ids": [...]} from `janus tokenize --json MODEL "<prompt>"` or tools/reference/tokenize_prompt.js
+(the official prompt of §5.2 with BOS, placeholder NOT yet expanded; this script expands it, §5.3).
+Files land in OUT/NAME/ (names follow the C++ --dump-dir names), plus meta.json.
+"""
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ckpt import load_config, load_state_dict, load_json  # noqa: E402
+from modules import JanusModel, to_uint8  # noqa: E402
+import processor  # noqa: E402
+
+
+def save(out, name, arr, meta):
+    if name in meta["skipped"]:
+        return
+    arr = np.ascontiguousarray(arr)
+    np.save(os.path.join(out, name + ".npy"), arr)
+    meta["files"][name + ".npy"] = {"dtype": str(arr.dtype), "shape": list(arr.shape)}
+
+
+def f32(t):
+    return t.detach().float().numpy().astype(np.float32)
+
+
+def greedy(model, x, steps, eos):
+    """HF generate, greedy, KV cache: argmax (first index on ties) of fp32 logits; stops after EOS."""
+    llm = model.llm
+    h, cache = llm.forward(x)
+    logits0 = llm.logits(h[:, -1])[0]
+    out, logits = [], logits0
+    for _ in range(steps):
+        nxt = int(torch.argmax(logits))
+        out.append(nxt)
+        if eos is not None and nxt == eos:
+            break
+        h, cache = llm.forward(llm.embed_ids([[nxt]]), cache)
+        logits = llm.logits(h[:, -1])[0]
+    return logits0, out
+
+
+def case_und(a, model, cfg, out, meta):
+    tok_dir = a.tokenizer_dir or a.model
+    tags = processor.resolve_tags(tok_dir, cfg["is_flow"])
+    ids = processor.read_ids(a.input_ids)
+    n_tok = load_json(os.path.join(tok_dir, "processor_config.json"), default={"_": 0}).get("num_image_tokens", 576)
+    ids, seq_mask, n_img = processor.expand(ids, tags, n_tok, cfg["is_flow"])
+    if n_img != len(a.image):
+        raise SystemExit(f"prompt has {n_img} image placeholders but {len(a.image)} --image given")
+    pre = processor.preprocessor_params(a.model)
+    pix = np.stack([processor.preprocess(p, pre) for p in a.image])  # [n, 3, S, S] f32
+    layers = {}
+    dump = (lambda k, t: layers.__setitem__(k, f32(t[0]))) if a.dump_layers else None
+    with torch.no_grad():
+        feats, rows = model.image_rows(torch.from_numpy(pix), dump)
+        x = model.merge(ids, seq_mask, rows)[None]
+        if a.dump_layers:
+            h, _ = model.llm.forward(x, dump=dump)
+            layers["llm_final_norm"] = f32(h[0])
+        logits0, gen = greedy(model, x, a.max_new_tokens, tags["eos"])
+    save(out, "input_ids", ids, meta)
+    save(out, "pixel_values", pix, meta)
+    save(out, "vision_features", f32(feats), meta)
+    save(out, "image_embeds", f32(rows), meta)
+    save(out, "logits_0", f32(logits0), meta)
+    save(out, "output_ids", np.array(gen, dtype=np.int64), meta)
+    for k, v in layers.items():
+        save(out, k, v, meta)
+    meta.update(images=[os.path.basename(p) for p in a.image], tags=tags, images_seq_mask_count=int(seq_mask.sum()),
+                max_new_tokens=a.max_new_tokens)
+
+
+def case_vq(a, model, cfg, out, meta):
+    grid = (a.grid, a.grid)
+    rng = np.random.default_rng(a.seed)
+    K = model.vq.codebook.shape[0]
+    tokens = rng.integers(0, K, size=(1, grid[0] * grid[1]), dtype=np.int64)
+    with torch.no_grad():
+        dec = model.vq.decode_code(torch.from_numpy(tokens), grid)
+    save(out, "vq_tokens", tokens, meta)
+    save(out, "decoded", f32(dec), meta)
+    save(out, "image_u8", to_uint8(dec), meta)
+    meta.update(seed=a.seed, grid=list(grid), rng="numpy.default_rng(seed).integers(0, K, (1, gh*gw))")
+
+
+def case_gen(a, model, cfg, out, meta):
+    """Image-generation prefix: cond/uncond rows (§5.5), gen_head on the last position, CFG (§8.1) and
+    greedy (argmax) code choice instead of sampling, for --steps codes."""
+    tok_dir = a.tokenizer_dir or a.model
+    tags = processor.resolve_tags(tok_dir, cfg["is_flow"])
+    if tags["pad"] is None:
+        raise SystemExit("tokenizer has no <｜▁pad▁｜>")
+    ids = np.array(processor.read_ids(a.input_ids), dtype=np.int64)
+    un = ids.copy()
+    un[1:-1] = tags["pad"]
+    n = model.num
+    w = torch.tensor(float(a.cfg))
+    codes, first = [], None
+    with torch.no_grad():
+        x = model.llm.embed_ids(np.stack([ids, un]))  # [2, T, H]
+        cache = None
+        for step in range(a.steps):
+            h, cache = model.llm.forward(x, cache)
+            z = model.gen_head(h[:, -1])  # [2, 16384]
+            zc, zu = z[0], z[1]
+            g = n.add(zu, n.mul(w, n.r(zc - zu)))  # each op rounded in bf16 mode (§9)
+            if first is None:
+                first = (zc, zu, g)
+            c = int(torch.argmax(g))
+            codes.append(c)
+            e = model.gen_embed(torch.tensor([c, c]))  # [2, H]
+            x = e[:, None, :]
+    save(out, "gen_input_ids", ids, meta)
+    save(out, "gen_uncond_ids", un, meta)
+    save(out, "gen_logits_cond_0", f32(first[0]), meta)
+    save(out, "gen_logits_uncond_0", f32(first[1]), meta)
+    save(out, "gen_logits_cfg_0", f32(first[2]), meta)
+    save(out, "gen_codes_greedy", np.array(codes, dtype=np.int64), meta)
+    meta.update(cfg_weight=a.cfg, steps=a.steps, pad_id=tags["pad"])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--case", required=True)
+    ap.add_argument("--kind", choices=["und", "vq", "gen"], default="und")
+    ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
+    ap.add_argument("--image", action="append", default=[])
+    ap.add_argument("--input-ids")
+    ap.add_argument("--tokenizer-dir", help="folder with tokenizer.json/processor_config.json (default: --model)")
+    ap.add_argument("--max-new-tokens", type=int, default=32)
+    ap.add_argument("--dump-layers", action="store_true")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--grid", type=int, default=24)
+    ap.add_argument("--cfg", type=float, default=5.0)
+    ap.add_argument("--steps", type=int, default=8)
+    ap.add_argument("--skip", action="append", default=[], help="golden name not to write (e.g. pixel_values)")
+    a = ap.parse_args()
+    if a.kind in ("und", "gen") and not a.input_ids:
+        ap.error("--input-ids is required for --kind und/gen")
+
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    cfg = load_config(a.model)
+    sd = load_state_dict(a.model)
+    need = {"und": ("und",), "vq": ("vq",), "gen": ("gen",)}[a.kind]
+    model = JanusModel(sd, cfg, a.precision, need)
+    out = os.path.join(a.out, a.case)
+    os.makedirs(out, exist_ok=True)
+    meta = {"case": a.case, "kind": a.kind, "precision": a.precision, "model": os.path.basename(os.path.normpath(a.model)),
+            "torch": torch.__version__, "files": {}, "skipped": sorted(a.skip)}
+    {"und": case_und, "vq": case_vq, "gen": case_gen}[a.kind](a, model, cfg, out, meta)
+    with open(os.path.join(out, "meta.json"), "w") as f:
+        json.dump(meta, f, indent=1, sort_keys=True)
+        f.write("\n")
+    print(f"{out}: " + ", ".join(f"{k}{v['shape']}" for k, v in meta["files"].items()))
+
+
+if __name__ == "__main__":
+    main()

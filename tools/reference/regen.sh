@@ -1,0 +1,58 @@
+#!/bin/bash
+# Regenerates tests/data/goldens/ from the PyTorch reference:
+#   tiny random checkpoints (tools/gen_tiny) -> prompt ids (npm tokenizers) -> make_goldens.py.
+# Needs /usr/bin/python3 with torch + Pillow + numpy, node with tools/tokenizer_ref/node_modules (npm ci).
+# Usage: tools/reference/regen.sh [OUT_DIR]   (default tests/data/goldens; checkpoints go to a temp dir)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+OUT=${1:-$ROOT/tests/data/goldens}
+IMAGES=${JANUS_IMAGES:-/work/shared/images}
+PY=/usr/bin/python3
+REF=$ROOT/tools/reference
+CK=$(mktemp -d)
+trap 'rm -rf "$CK"' EXIT
+
+$PY "$ROOT/tools/gen_tiny/gen_tiny.py" --model all --size tiny --out "$CK" >/dev/null
+rm -rf "$OUT"
+mkdir -p "$OUT/ids"
+
+ids() {  # ids NAME MODEL_DIR ROLES FLOW (--question Q | --gen-prompt P)
+  local name=$1 dir=$2 roles=$3 flow=$4
+  shift 4
+  node "$REF/tokenize_prompt.js" --tokenizer "$dir" --roles "$roles" --flow "$flow" "$@" --out "$OUT/ids/$name.json"
+}
+gold() { $PY "$REF/make_goldens.py" --out "$OUT" "$@"; }
+
+# Janus-Pro-1B (pytorch_model.bin): understanding in both precisions, generation prefix, VQ decode.
+P=$CK/janus-pro-1b
+ids pro_und "$P" pro 0 --question "Describe this image in detail."
+ids pro_gen "$P" pro 0 --gen-prompt "A close-up photo of a red fox in the snow."
+gold --model "$P" --case pro1b_und_fp32 --kind und --precision fp32 --image "$IMAGES/janus_doge.png" \
+  --input-ids "$OUT/ids/pro_und.json" --dump-layers
+gold --model "$P" --case pro1b_und_bf16 --kind und --precision bf16 --image "$IMAGES/janus_doge.png" \
+  --input-ids "$OUT/ids/pro_und.json" --skip pixel_values
+gold --model "$P" --case pro1b_gen_fp32 --kind gen --precision fp32 --input-ids "$OUT/ids/pro_gen.json"
+gold --model "$P" --case pro1b_gen_bf16 --kind gen --precision bf16 --input-ids "$OUT/ids/pro_gen.json"
+gold --model "$P" --case pro1b_vq_bf16 --kind vq --precision bf16 --seed 7
+gold --model "$P" --case pro1b_vq_fp32 --kind vq --precision fp32 --seed 7 --skip decoded
+
+# Janus-1.3B (model.safetensors, plain roles, runtime-added <image_placeholder>).
+P=$CK/janus-1.3b
+ids j13_und "$P" plain 0 --question "What is shown in this picture?"
+gold --model "$P" --case j13b_und_fp32 --kind und --precision fp32 --image "$IMAGES/deepseek-vl_monday.jpg" \
+  --input-ids "$OUT/ids/j13_und.json" --skip pixel_values
+
+# Janus-Pro-7B layout (sharded .bin + index): generation prefix only (small).
+P=$CK/janus-pro-7b
+ids pro7_gen "$P" pro 0 --gen-prompt "A watercolor painting of a lighthouse."
+gold --model "$P" --case pro7b_gen_fp32 --kind gen --precision fp32 --input-ids "$OUT/ids/pro7_gen.json"
+
+# JanusFlow-1.3B understanding (CLIP mean/std, <image_beg> + beg_of_und_embed, Linear aligner).
+P=$CK/janusflow-1.3b
+ids flow_und "$P" plain 1 --question "How many cats are there?"
+gold --model "$P" --case flow_und_fp32 --kind und --precision fp32 --image "$IMAGES/coco_000000039769.png" \
+  --input-ids "$OUT/ids/flow_und.json" --skip pixel_values
+gold --model "$P" --case flow_und_bf16 --kind und --precision bf16 --image "$IMAGES/coco_000000039769.png" \
+  --input-ids "$OUT/ids/flow_und.json" --skip pixel_values
+
+du -sh "$OUT"
