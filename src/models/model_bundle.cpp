@@ -1,0 +1,162 @@
+#include "models/model_bundle.h"
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+
+namespace janus {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Role strings of the DeepSeek chat template families (spec §5.1): ASCII bars, unlike BOS/EOS/PAD.
+const char* kUserTag = "<|User|>";
+const char* kAssistantTag = "<|Assistant|>";
+
+std::string kind_name(const ModelBundle& m) {
+  if (m.config.kind == ModelKind::JanusFlow) return "JanusFlow";
+  // Janus-1.3B renders with plain "User:/Assistant:" roles ("deepseek_old"); Janus-Pro with <|User|>.
+  return m.processor.sft_format == "deepseek_old" ? "Janus" : "Janus-Pro";
+}
+
+}  // namespace
+
+int32_t ModelBundle::special_id(const std::string& role) const {
+  for (const SpecialToken& t : special_tokens)
+    if (t.role == role) return t.id;
+  return -1;
+}
+
+std::unique_ptr<ModelBundle> load_model_bundle(const fs::path& dir, bool load_tensors) {
+  auto m = std::make_unique<ModelBundle>();
+  m->dir = dir;
+  if (!fs::is_directory(dir)) fail(ErrorKind::Io, dir.string(), "not a model folder");
+  auto need = [&](const char* name) {
+    fs::path p = dir / name;
+    if (!fs::exists(p)) fail(ErrorKind::Io, p.string(), "missing (a Janus model folder needs it)");
+    m->files_read.push_back(name);
+    return p;
+  };
+  m->config = parse_model_config(need("config.json"));
+  m->preprocessor = parse_preprocessor_config(need("preprocessor_config.json"));
+  // processor_config.json is small and always shipped, but the official defaults stand in if absent.
+  if (fs::exists(dir / "processor_config.json")) {
+    m->processor = parse_processor_config(dir / "processor_config.json");
+    m->files_read.push_back("processor_config.json");
+  }
+  need("tokenizer.json");
+  for (const char* f : {"tokenizer_config.json", "special_tokens_map.json"})
+    if (fs::exists(dir / f)) m->files_read.push_back(f);
+  // The official processor adds its image tag as a special token when the tokenizer lacks it.
+  m->tokenizer = Tokenizer::from_folder(dir.string(), {m->processor.image_tag});
+
+  const ProcessorConfig& p = m->processor;
+  std::vector<std::pair<std::string, std::string>> roles = {
+      {"image_tag", p.image_tag}, {"image_start_tag", p.image_start_tag}, {"image_end_tag", p.image_end_tag}};
+  if (m->config.kind == ModelKind::Janus) {
+    roles.push_back({"pad", p.pad_tag});
+    roles.push_back({"user", kUserTag});
+    roles.push_back({"assistant", kAssistantTag});
+  } else {
+    roles.push_back({"image_gen_tag", p.image_gen_tag});
+  }
+  const Tokenizer& tok = *m->tokenizer;
+  m->special_tokens.push_back({"bos", tok.bos_id() >= 0 ? tok.token(tok.bos_id()) : "", tok.bos_id()});
+  m->special_tokens.push_back({"eos", tok.eos_id() >= 0 ? tok.token(tok.eos_id()) : "", tok.eos_id()});
+  for (auto& [role, content] : roles) m->special_tokens.push_back({role, content, tok.token_id(content)});
+  if (m->tokenizer->bos_id() < 0) fail(ErrorKind::Model, (dir / "tokenizer_config.json").string(), "no BOS token");
+  if (m->tokenizer->eos_id() < 0) fail(ErrorKind::Model, (dir / "tokenizer_config.json").string(), "no EOS token");
+
+  if (load_tensors) {
+    m->weights = TensorStore::open_folder(dir);
+    std::vector<TensorMeta> present;
+    for (const std::string& name : m->weights->names()) {
+      const TensorView& t = m->weights->get(name);
+      present.push_back({t.name, t.dtype, t.shape});
+    }
+    m->dims = check_tensor_set(m->config, present, dir.string());
+    for (const std::string& f : m->weights->files()) m->files_read.push_back(fs::path(f).filename().string());
+  }
+  return m;
+}
+
+std::string describe_model_json(const ModelBundle& m) {
+  using nlohmann::ordered_json;
+  const ModelConfig& c = m.config;
+  const LlamaConfig& l = c.language;
+  ordered_json j;
+  j["path"] = m.dir.string();
+  j["model_kind"] = kind_name(m);
+  j["model_type"] = c.model_type;
+  j["sft_format"] = m.processor.sft_format;
+  ordered_json llm = {{"hidden_size", l.hidden_size},
+                      {"intermediate_size", l.intermediate_size},
+                      {"num_hidden_layers", l.num_hidden_layers},
+                      {"num_attention_heads", l.num_attention_heads},
+                      {"num_key_value_heads", l.num_key_value_heads},
+                      {"head_dim", l.head_dim},
+                      {"vocab_size", l.vocab_size},
+                      {"max_position_embeddings", l.max_position_embeddings},
+                      {"rms_norm_eps", l.rms_norm_eps},
+                      {"rope_theta", l.rope_theta},
+                      {"rope_scaling", l.rope_scaling ? ordered_json(l.rope_scaling->type) : ordered_json(nullptr)}};
+  j["llm"] = llm;
+  ordered_json vision = {{"model_name", c.vision.model_name},
+                         {"image_size", c.vision.image_size},
+                         {"select_layer", c.vision.select_layer}};
+  if (m.dims) {
+    vision["width"] = m.dims->vit_width;
+    vision["blocks_stored"] = m.dims->vit_depth;
+    vision["blocks_used"] = m.dims->vit_blocks_used;
+    vision["heads"] = m.dims->vit_heads;
+    vision["patch"] = m.dims->vit_patch;
+  }
+  j["vision"] = vision;
+  if (c.kind == ModelKind::Janus) {
+    ordered_json gen = {{"codebook_size", c.gen_vision.image_token_size},
+                        {"codebook_dim", c.gen_vision.n_embed},
+                        {"gen_head_embed", c.gen_head.image_token_embed}};
+    if (m.dims) {
+      gen["vq_base_channels"] = m.dims->vq_ch;
+      gen["vq_z_channels"] = m.dims->vq_z;
+    }
+    j["generation"] = gen;
+  } else {
+    j["generation"] = {{"uvit_encoder_channels", c.gen_enc.block_out_channels},
+                       {"uvit_decoder_channels", c.gen_dec.block_out_channels},
+                       {"latent_channels", c.gen_dec.out_channels},
+                       {"vae", "external SDXL VAE (--vae)"}};
+  }
+  j["preprocessor"] = {{"image_size", m.preprocessor.image_size},
+                       {"min_size", m.preprocessor.min_size},
+                       {"image_mean", m.preprocessor.image_mean},
+                       {"image_std", m.preprocessor.image_std},
+                       {"do_normalize", m.preprocessor.do_normalize}};
+  ordered_json specials = ordered_json::object();
+  for (const SpecialToken& t : m.special_tokens)
+    specials[t.role] = {{"token", t.content}, {"id", t.id >= 0 ? ordered_json(t.id) : ordered_json(nullptr)}};
+  j["tokenizer"] = {{"size", m.tokenizer->size()}, {"special_tokens", specials}};
+  if (m.weights) {
+    std::map<std::string, std::pair<int64_t, uint64_t>> by_dtype;  // dtype -> (count, bytes)
+    uint64_t params = 0;
+    for (const std::string& n : m.weights->names()) {
+      const TensorView& t = m.weights->get(n);
+      auto& e = by_dtype[std::string(dtype_name(t.dtype))];
+      e.first++;
+      e.second += t.nbytes;
+      params += uint64_t(t.numel());
+    }
+    ordered_json dtypes = ordered_json::object();
+    for (auto& [d, e] : by_dtype) dtypes[d] = {{"tensors", e.first}, {"bytes", e.second}};
+    j["tensors"] = {{"count", m.weights->names().size()},
+                    {"parameters", params},
+                    {"bytes", m.weights->total_bytes()},
+                    {"dtypes", dtypes}};
+  }
+  j["files"] = m.files_read;
+  return j.dump();
+}
+
+}  // namespace janus
