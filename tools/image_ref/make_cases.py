@@ -294,7 +294,7 @@ def save_rgb(img, path):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--shared", default="/work/shared/images")
+    ap.add_argument("--shared", default=os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "images")))
     args = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
     manifest = {"pillow": PIL.__version__, "cases": []}

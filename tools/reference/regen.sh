@@ -6,7 +6,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${1:-$ROOT/tests/data/goldens}
-IMAGES=${JANUS_IMAGES:-/work/shared/images}
+IMAGES=${JANUS_IMAGES:-$(cd "$(dirname "$0")/../../.." && pwd)/shared/images}
 PY=/usr/bin/python3
 REF=$ROOT/tools/reference
 CK=$(mktemp -d)
