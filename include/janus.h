@@ -56,6 +56,10 @@ void janus_model_free(janus_model* model);
  * The string is owned by the model and valid until it is freed. */
 const char* janus_model_info_json(const janus_model* model);
 
+/* Every checkpoint tensor as a JSON array of {"name","dtype","shape"}, sorted by name ("[]" when the
+ * model was loaded without tensors). Owned by the model. */
+const char* janus_model_tensors_json(const janus_model* model);
+
 /* Tokenize UTF-8 text as the model's processor does (BOS first when add_bos).
  * Writes up to cap ids; *n_out receives the full count (call again with a larger buffer if > cap). */
 janus_status janus_tokenize(const janus_model* model, const char* text, size_t len, int add_bos, int32_t* ids,

@@ -33,6 +33,7 @@ class Model {
   }
   const janus_model* get() const { return model_.get(); }
   std::string info_json() const { return janus_model_info_json(model_.get()); }
+  std::string tensors_json() const { return janus_model_tensors_json(model_.get()); }
 
   std::vector<int32_t> tokenize(std::string_view text, bool add_bos) const {
     std::vector<int32_t> ids(text.size() + 8);

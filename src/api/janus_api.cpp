@@ -11,6 +11,7 @@
 struct janus_model {
   std::unique_ptr<janus::ModelBundle> bundle;
   std::string info_json;
+  std::string tensors_json;
 };
 
 namespace {
@@ -105,6 +106,7 @@ janus_status janus_model_load(const char* path_or_repo, const janus_model_params
     auto m = std::make_unique<janus_model>();
     m->bundle = janus::load_model_bundle(dir, p.load_tensors != 0);
     m->info_json = janus::describe_model_json(*m->bundle);
+    m->tensors_json = janus::tensor_list_json(*m->bundle);
     *out = m.release();
   });
 }
@@ -112,6 +114,8 @@ janus_status janus_model_load(const char* path_or_repo, const janus_model_params
 void janus_model_free(janus_model* model) { delete model; }
 
 const char* janus_model_info_json(const janus_model* model) { return model ? model->info_json.c_str() : "{}"; }
+
+const char* janus_model_tensors_json(const janus_model* model) { return model ? model->tensors_json.c_str() : "[]"; }
 
 janus_status janus_tokenize(const janus_model* model, const char* text, size_t len, int add_bos, int32_t* ids,
                             size_t cap, size_t* n_out) {

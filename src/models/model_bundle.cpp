@@ -49,8 +49,12 @@ std::unique_ptr<ModelBundle> load_model_bundle(const fs::path& dir, bool load_te
   need("tokenizer.json");
   for (const char* f : {"tokenizer_config.json", "special_tokens_map.json"})
     if (fs::exists(dir / f)) m->files_read.push_back(f);
-  // The official processor adds its image tag as a special token when the tokenizer lacks it.
-  m->tokenizer = Tokenizer::from_folder(dir.string(), {m->processor.image_tag});
+  // The official processors add missing tags as special tokens (id = highest + 1), in this order:
+  // Janus only its image tag; JanusFlow image, generation, start and end tags (janusflow.md §4.1).
+  const ProcessorConfig& pc = m->processor;
+  std::vector<std::string> added = {pc.image_tag};
+  if (m->config.kind == ModelKind::JanusFlow) added = {pc.image_tag, pc.image_gen_tag, pc.image_start_tag, pc.image_end_tag};
+  m->tokenizer = Tokenizer::from_folder(dir.string(), added);
 
   const ProcessorConfig& p = m->processor;
   std::vector<std::pair<std::string, std::string>> roles = {
@@ -61,13 +65,21 @@ std::unique_ptr<ModelBundle> load_model_bundle(const fs::path& dir, bool load_te
     roles.push_back({"assistant", kAssistantTag});
   } else {
     roles.push_back({"image_gen_tag", p.image_gen_tag});
+    roles.push_back({"pad", p.pad_tag});  // absent in JanusFlow: its processor pads with EOS
   }
   const Tokenizer& tok = *m->tokenizer;
-  m->special_tokens.push_back({"bos", tok.bos_id() >= 0 ? tok.token(tok.bos_id()) : "", tok.bos_id()});
-  m->special_tokens.push_back({"eos", tok.eos_id() >= 0 ? tok.token(tok.eos_id()) : "", tok.eos_id()});
-  for (auto& [role, content] : roles) m->special_tokens.push_back({role, content, tok.token_id(content)});
   if (m->tokenizer->bos_id() < 0) fail(ErrorKind::Model, (dir / "tokenizer_config.json").string(), "no BOS token");
   if (m->tokenizer->eos_id() < 0) fail(ErrorKind::Model, (dir / "tokenizer_config.json").string(), "no EOS token");
+  m->special_tokens.push_back({"bos", tok.bos_id() >= 0 ? tok.token(tok.bos_id()) : "", tok.bos_id()});
+  m->special_tokens.push_back({"eos", tok.eos_id() >= 0 ? tok.token(tok.eos_id()) : "", tok.eos_id()});
+  for (auto& [role, content] : roles) {
+    int32_t id = tok.token_id(content);
+    if (role == "pad" && id < 0 && m->config.kind == ModelKind::JanusFlow) {
+      m->special_tokens.push_back({role, tok.token(tok.eos_id()), tok.eos_id()});
+      continue;
+    }
+    m->special_tokens.push_back({role, content, id});
+  }
 
   if (load_tensors) {
     m->weights = TensorStore::open_folder(dir);
@@ -157,6 +169,16 @@ std::string describe_model_json(const ModelBundle& m) {
   }
   j["files"] = m.files_read;
   return j.dump();
+}
+
+std::string tensor_list_json(const ModelBundle& m) {
+  nlohmann::ordered_json a = nlohmann::ordered_json::array();
+  if (m.weights)
+    for (const std::string& n : m.weights->names()) {
+      const TensorView& t = m.weights->get(n);
+      a.push_back({{"name", n}, {"dtype", std::string(dtype_name(t.dtype))}, {"shape", t.shape}});
+    }
+  return a.dump();
 }
 
 }  // namespace janus

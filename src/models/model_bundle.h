@@ -41,5 +41,7 @@ std::unique_ptr<ModelBundle> load_model_bundle(const std::filesystem::path& dir,
 
 // JSON description for `janus info`.
 std::string describe_model_json(const ModelBundle& m);
+// JSON array of {"name","dtype","shape"} for every stored tensor.
+std::string tensor_list_json(const ModelBundle& m);
 
 }  // namespace janus

@@ -17,6 +17,7 @@ struct CommonOptions {
 struct InfoOptions {
   std::string model;
   bool json = false;
+  bool tensors = false;
 };
 
 struct TokenizeOptions {

@@ -18,7 +18,7 @@ std::string human_bytes(double b) {
   return buf;
 }
 
-void print_section(const nlohmann::json& j, const std::string& indent) {
+void print_section(const nlohmann::ordered_json& j, const std::string& indent) {
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (it->is_object()) {
       std::cout << indent << it.key() << ":\n";
@@ -37,14 +37,25 @@ int run_info(const InfoOptions& o, const CommonOptions& c) {
   install_logger(c);
   try {
     janus_cpp::Model model(o.model, model_params(c, /*load_tensors=*/true));
-    nlohmann::json j = nlohmann::json::parse(model.info_json());
+    nlohmann::ordered_json j = nlohmann::ordered_json::parse(model.info_json());
+    nlohmann::ordered_json tensors = nlohmann::ordered_json::parse(model.tensors_json());
+    if (o.tensors) j["tensor_list"] = tensors;
     if (o.json) {
       std::cout << j.dump(2) << "\n";
       return 0;
     }
     if (j.contains("tensors") && j["tensors"].contains("bytes"))
       j["tensors"]["bytes_human"] = human_bytes(j["tensors"]["bytes"].get<double>());
+    if (o.tensors) j.erase("tensor_list");
     print_section(j, "");
+    if (o.tensors) {
+      std::cout << "tensor_list:\n";
+      for (const auto& t : tensors) {
+        std::string shape;
+        for (const auto& d : t["shape"]) shape += (shape.empty() ? "" : ",") + d.dump();
+        std::cout << "  " << t["name"].get<std::string>() << "\t" << t["dtype"].get<std::string>() << "\t[" << shape << "]\n";
+      }
+    }
     return 0;
   } catch (const janus_cpp::Error& e) {
     return report_error(e.status());

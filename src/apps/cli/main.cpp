@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   CLI::App* info_cmd = app.add_subcommand("info", "describe a model: kind, dims, dtypes, tensors, special tokens");
   info_cmd->add_option("model", info.model, "model folder or hub repo id (e.g. deepseek-ai/Janus-Pro-1B)")->required();
   info_cmd->add_flag("--json", info.json, "print JSON");
+  info_cmd->add_flag("--tensors", info.tensors, "also list every tensor (name, dtype, shape)");
   add_common(info_cmd);
 
   janus_cli::TokenizeOptions tok;
