@@ -21,7 +21,8 @@ class TensorStore {
   // <stem>.safetensors, pytorch_model.bin.index.json / <stem>.bin.index.json, pytorch_model.bin /
   // <stem>.bin. stem is "model" for Janus folders and "diffusion_pytorch_model" for diffusers VAEs.
   // Throws Error naming the folder when none is found, and naming file + field on any corruption.
-  static std::unique_ptr<TensorStore> open_folder(const std::filesystem::path& dir, std::string_view stem = "model");
+  static std::unique_ptr<TensorStore> open_folder(const std::filesystem::path& dir,
+                                                  std::string_view stem = "model");
   // One file: *.safetensors, or a PyTorch zip checkpoint (*.bin / *.pt / *.pth).
   static std::unique_ptr<TensorStore> open_file(const std::filesystem::path& file);
 
@@ -30,7 +31,7 @@ class TensorStore {
   virtual const TensorView& get(std::string_view name) const = 0;
   virtual const std::vector<std::string>& names() const = 0;  // sorted
   virtual const std::vector<std::string>& files() const = 0;  // every file read
-  virtual size_t total_bytes() const = 0;                      // sum of tensor nbytes
+  virtual size_t total_bytes() const = 0;                     // sum of tensor nbytes
 };
 
 }  // namespace janus
