@@ -24,6 +24,7 @@ numpy only (no torch). Deterministic: every tensor comes from its own generator 
 import argparse
 import copy
 import json
+import lzma
 import math
 import os
 import shutil
@@ -196,8 +197,11 @@ def pro7b_tokenizer(ref):
     """Pro-7B tokenizer.json is not available: take Janus-1.3B's (pad 100015, <begin_of_image> 100016,
     <end_of_image> 100593) and append the Pro special tokens from 100594 in special_tokens_map order
     (<image_placeholder> 100594 ... <|Assistant|> 100602), per janus.md §4.3 / expected.md §3."""
-    with open(os.path.join(ref, "Janus-1.3B", "tokenizer.json"), encoding="utf-8") as f:
-        tok = json.load(f)
+    if ref is None:
+        tok, ref = committed_tokenizer("Janus-1.3B"), COMMITTED_REF
+    else:
+        with open(os.path.join(ref, "Janus-1.3B", "tokenizer.json"), encoding="utf-8") as f:
+            tok = json.load(f)
     with open(os.path.join(ref, "Janus-Pro-7B", "special_tokens_map.json"), encoding="utf-8") as f:
         extra = json.load(f)["additional_special_tokens"]
     have = {t["content"] for t in tok["added_tokens"]}
@@ -208,6 +212,23 @@ def pro7b_tokenizer(ref):
         tok["added_tokens"].append({"id": next_id, "content": content, "single_word": False, "lstrip": False,
                                     "rstrip": False, "normalized": False, "special": True})
         next_id += 1
+    return tok
+
+
+COMMITTED_REF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "data", "config")
+
+
+def committed_tokenizer(src):
+    """Where shared/models is absent (a fresh checkout), rebuild the reconstructed tokenizer.json of
+    `src` from the committed pieces: the three reconstructions differ only in `added_tokens`, so the
+    repo keeps the shared base once (xz) and each model's added_tokens list."""
+    added = os.path.join(COMMITTED_REF, src, "added_tokens.json")
+    if not os.path.exists(added):
+        return None
+    with lzma.open(os.path.join(COMMITTED_REF, "tokenizer_base.json.xz"), "rt", encoding="utf-8") as f:
+        tok = json.load(f)
+    with open(added, encoding="utf-8") as f:
+        tok["added_tokens"] = json.load(f)
     return tok
 
 
@@ -222,6 +243,10 @@ def copy_side_files(model, src, ref, out):
         elif name == "tokenizer.json" and model == "janus-pro-7b" and os.path.exists(
                 os.path.join(ref, "Janus-1.3B", "tokenizer.json")):
             write_json(os.path.join(out, name), pro7b_tokenizer(ref))
+        elif name == "tokenizer.json" and model == "janus-pro-7b" and committed_tokenizer("Janus-1.3B"):
+            write_json(os.path.join(out, name), pro7b_tokenizer(None))
+        elif name == "tokenizer.json" and committed_tokenizer(src):
+            write_json(os.path.join(out, name), committed_tokenizer(src))
         elif name == "tokenizer.json":
             print(f"gen_tiny: note: no {name} for {model} in {base}; folder has none", file=sys.stderr)
 
