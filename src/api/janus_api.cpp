@@ -69,6 +69,13 @@ void require(bool ok, const char* what) {
 
 }  // namespace
 
+// A VAE folder loads for `info` but has no tokenizer.
+static void require_tokenizer(const janus_model* m) {
+  if (!m->bundle->tokenizer)
+    janus::fail(janus::ErrorKind::InvalidArgument, m->bundle->dir.string(),
+                "is a VAE (AutoencoderKL), not a Janus model: it has no tokenizer");
+}
+
 extern "C" {
 
 const char* janus_last_error(void) { return g_last_error.c_str(); }
@@ -121,6 +128,7 @@ janus_status janus_tokenize(const janus_model* model, const char* text, size_t l
                             size_t cap, size_t* n_out) {
   return guarded([&] {
     require(model && (text || len == 0), "janus_tokenize: NULL argument");
+    require_tokenizer(model);
     std::vector<int32_t> v = model->bundle->tokenizer->encode(std::string_view(text ? text : "", len), add_bos != 0);
     if (n_out) *n_out = v.size();
     if (ids) std::memcpy(ids, v.data(), std::min(cap, v.size()) * sizeof(int32_t));
@@ -130,6 +138,7 @@ janus_status janus_tokenize(const janus_model* model, const char* text, size_t l
 janus_status janus_token_piece(const janus_model* model, int32_t id, char* buf, size_t cap, size_t* n_out) {
   return guarded([&] {
     require(model != nullptr, "janus_token_piece: NULL model");
+    require_tokenizer(model);
     copy_out(model->bundle->tokenizer->piece(id), buf, cap, n_out);
   });
 }
@@ -137,6 +146,7 @@ janus_status janus_token_piece(const janus_model* model, int32_t id, char* buf, 
 janus_status janus_token_string(const janus_model* model, int32_t id, char* buf, size_t cap, size_t* n_out) {
   return guarded([&] {
     require(model != nullptr, "janus_token_string: NULL model");
+    require_tokenizer(model);
     copy_out(model->bundle->tokenizer->token(id), buf, cap, n_out);
   });
 }
@@ -145,6 +155,7 @@ janus_status janus_detokenize(const janus_model* model, const int32_t* ids, size
                               size_t cap, size_t* n_out) {
   return guarded([&] {
     require(model && (ids || n == 0), "janus_detokenize: NULL argument");
+    require_tokenizer(model);
     copy_out(model->bundle->tokenizer->decode(std::span<const int32_t>(ids, n), skip_special != 0), buf, cap, n_out);
   });
 }

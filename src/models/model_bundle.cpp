@@ -1,5 +1,6 @@
 #include "models/model_bundle.h"
 
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -21,6 +22,27 @@ std::string kind_name(const ModelBundle& m) {
   return m.processor.sft_format == "deepseek_old" ? "Janus" : "Janus-Pro";
 }
 
+// diffusers writes "_class_name" into every model config; Janus configs never have it.
+bool is_diffusers_config(const fs::path& config) {
+  std::ifstream f(config);
+  nlohmann::json j = nlohmann::json::parse(f, nullptr, /*allow_exceptions=*/false);
+  return j.is_object() && j.contains("_class_name");
+}
+
+std::unique_ptr<ModelBundle> load_vae(std::unique_ptr<ModelBundle> m, const fs::path& config, bool load_tensors) {
+  m->vae = parse_vae_config(config);
+  if (!load_tensors) return m;
+  m->weights = TensorStore::open_folder(m->dir, "diffusion_pytorch_model");
+  std::vector<TensorMeta> present;
+  for (const std::string& name : m->weights->names()) {
+    const TensorView& t = m->weights->get(name);
+    present.push_back({t.name, t.dtype, t.shape});
+  }
+  m->vae_naming = check_vae_tensor_set(*m->vae, present, m->dir.string());
+  for (const std::string& f : m->weights->files()) m->files_read.push_back(fs::path(f).filename().string());
+  return m;
+}
+
 }  // namespace
 
 int32_t ModelBundle::special_id(const std::string& role) const {
@@ -39,7 +61,9 @@ std::unique_ptr<ModelBundle> load_model_bundle(const fs::path& dir, bool load_te
     m->files_read.push_back(name);
     return p;
   };
-  m->config = parse_model_config(need("config.json"));
+  fs::path config_path = need("config.json");
+  if (is_diffusers_config(config_path)) return load_vae(std::move(m), config_path, load_tensors);
+  m->config = parse_model_config(config_path);
   m->preprocessor = parse_preprocessor_config(need("preprocessor_config.json"));
   // processor_config.json is small and always shipped, but the official defaults stand in if absent.
   if (fs::exists(dir / "processor_config.json")) {
@@ -94,8 +118,47 @@ std::unique_ptr<ModelBundle> load_model_bundle(const fs::path& dir, bool load_te
   return m;
 }
 
+namespace {
+
+nlohmann::ordered_json describe_tensors(const TensorStore& w) {
+  std::map<std::string, std::pair<int64_t, uint64_t>> by_dtype;  // dtype -> (count, bytes)
+  uint64_t params = 0;
+  for (const std::string& n : w.names()) {
+    const TensorView& t = w.get(n);
+    auto& e = by_dtype[std::string(dtype_name(t.dtype))];
+    e.first++;
+    e.second += t.nbytes;
+    params += uint64_t(t.numel());
+  }
+  nlohmann::ordered_json dtypes = nlohmann::ordered_json::object();
+  for (auto& [d, e] : by_dtype) dtypes[d] = {{"tensors", e.first}, {"bytes", e.second}};
+  return {{"count", w.names().size()}, {"parameters", params}, {"bytes", w.total_bytes()}, {"dtypes", dtypes}};
+}
+
+std::string describe_vae_json(const ModelBundle& m) {
+  const VaeConfig& v = *m.vae;
+  nlohmann::ordered_json j;
+  j["path"] = m.dir.string();
+  j["model_kind"] = "AutoencoderKL";
+  j["vae"] = {{"block_out_channels", v.block_out_channels}, {"layers_per_block", v.layers_per_block},
+              {"latent_channels", v.latent_channels},       {"norm_num_groups", v.norm_num_groups},
+              {"scaling_factor", v.scaling_factor},
+              {"shift_factor", v.shift_factor ? nlohmann::ordered_json(*v.shift_factor) : nlohmann::ordered_json(nullptr)},
+              {"force_upcast", v.force_upcast}};
+  if (m.vae_naming) {
+    static const char* names[] = {"diffusers", "diffusers-legacy", "ldm"};
+    j["vae"]["tensor_naming"] = names[int(*m.vae_naming)];
+  }
+  if (m.weights) j["tensors"] = describe_tensors(*m.weights);
+  j["files"] = m.files_read;
+  return j.dump();
+}
+
+}  // namespace
+
 std::string describe_model_json(const ModelBundle& m) {
   using nlohmann::ordered_json;
+  if (m.vae) return describe_vae_json(m);
   const ModelConfig& c = m.config;
   const LlamaConfig& l = c.language;
   ordered_json j;
@@ -150,23 +213,7 @@ std::string describe_model_json(const ModelBundle& m) {
   for (const SpecialToken& t : m.special_tokens)
     specials[t.role] = {{"token", t.content}, {"id", t.id >= 0 ? ordered_json(t.id) : ordered_json(nullptr)}};
   j["tokenizer"] = {{"size", m.tokenizer->size()}, {"special_tokens", specials}};
-  if (m.weights) {
-    std::map<std::string, std::pair<int64_t, uint64_t>> by_dtype;  // dtype -> (count, bytes)
-    uint64_t params = 0;
-    for (const std::string& n : m.weights->names()) {
-      const TensorView& t = m.weights->get(n);
-      auto& e = by_dtype[std::string(dtype_name(t.dtype))];
-      e.first++;
-      e.second += t.nbytes;
-      params += uint64_t(t.numel());
-    }
-    ordered_json dtypes = ordered_json::object();
-    for (auto& [d, e] : by_dtype) dtypes[d] = {{"tensors", e.first}, {"bytes", e.second}};
-    j["tensors"] = {{"count", m.weights->names().size()},
-                    {"parameters", params},
-                    {"bytes", m.weights->total_bytes()},
-                    {"dtypes", dtypes}};
-  }
+  if (m.weights) j["tensors"] = describe_tensors(*m.weights);
   j["files"] = m.files_read;
   return j.dump();
 }

@@ -24,6 +24,9 @@ struct SpecialToken {
 
 struct ModelBundle {
   std::filesystem::path dir;
+  // A diffusers AutoencoderKL folder (JanusFlow's SDXL VAE) has only `vae` and `weights`.
+  std::optional<VaeConfig> vae;
+  std::optional<VaeNaming> vae_naming;
   ModelConfig config;
   PreprocessorConfig preprocessor;
   ProcessorConfig processor;
@@ -36,6 +39,7 @@ struct ModelBundle {
   int32_t special_id(const std::string& role) const;  // -1 when absent
 };
 
+// Reads a Janus/JanusFlow model folder or a diffusers VAE folder (config.json `_class_name`).
 // load_tensors=false reads configs and tokenizer only (fast path for `tokenize`).
 std::unique_ptr<ModelBundle> load_model_bundle(const std::filesystem::path& dir, bool load_tensors);
 

@@ -43,6 +43,10 @@ if tsv != "-":
         real.add(name)
     assert set(got) == real, ("diff vs real tensor set", sorted(set(got) ^ real)[:10])
     assert all(d == "BF16" for d, _ in got.values()), "real checkpoints are all bf16"
+if kind == "AutoencoderKL":
+    assert info["vae"]["scaling_factor"] == 0.13025 and info["vae"]["tensor_naming"] == "diffusers", info["vae"]
+    assert all(d == "F32" for d, _ in got.values()), "the SDXL VAE ships fp32"
+    print(kind, len(got), "tensors OK"); sys.exit(0)
 sp = info["tokenizer"]["special_tokens"]
 assert sp["bos"]["id"] == 100000 and sp["eos"]["id"] == 100001, sp
 print(kind, len(got), "tensors OK")
@@ -53,6 +57,7 @@ check janus-1.3b Janus "$SHARED/Janus-1.3B/tensors.derived.tsv"
 check janus-pro-1b Janus-Pro "$SHARED/Janus-Pro-1B/tensors.derived.tsv"
 check janus-pro-7b Janus-Pro "$SHARED/Janus-Pro-7B/tensors.derived.tsv"
 check janusflow-1.3b JanusFlow -
+check sdxl-vae AutoencoderKL -
 
 # Special ids per model, resolved by string (spec §4.3; the tiny folders carry the reconstructed tokenizers).
 "$PY" - "$out" <<'PYEOF'
