@@ -13,7 +13,7 @@ check() {  # folder, expected kind, reference tsv (or "-")
   "$JANUS_BIN" info "$dir" --json --tensors > "$out/$1.json"
   "$JANUS_BIN" info "$dir" > "$out/$1.txt"  # human form must work too
   "$PY" - "$out/$1.json" "$kind" "$tsv" "$JANUS_SOURCE_DIR/tools/gen_tiny/list_tensors.py" "$dir" <<'PYEOF'
-import json, re, subprocess, sys
+import json, os, re, subprocess, sys
 info_path, kind, tsv, lister, folder = sys.argv[1:]
 info = json.load(open(info_path))
 assert info["model_kind"] == kind, (info["model_kind"], kind)
@@ -47,6 +47,12 @@ if kind == "AutoencoderKL":
     assert info["vae"]["scaling_factor"] == 0.13025 and info["vae"]["tensor_naming"] == "diffusers", info["vae"]
     assert all(d == "F32" for d, _ in got.values()), "the SDXL VAE ships fp32"
     print(kind, len(got), "tensors OK"); sys.exit(0)
+if os.environ.get("JANUS_EXPECT_REAL_WIDTHS") == "1":  # widths the official code hard-codes
+    assert (info["vision"]["width"], info["vision"]["heads"], info["vision"]["patch"]) == (1024, 16, 16), info["vision"]
+    if kind == "JanusFlow":
+        assert info["llm"]["hidden_size"] == 2048 and info["generation"]["uvit_encoder_channels"] == [768], info
+    else:
+        assert (info["generation"]["vq_base_channels"], info["generation"]["vq_z_channels"]) == (128, 256), info
 sp = info["tokenizer"]["special_tokens"]
 assert sp["bos"]["id"] == 100000 and sp["eos"]["id"] == 100001, sp
 print(kind, len(got), "tensors OK")
