@@ -23,7 +23,12 @@ typedef enum janus_status {
   JANUS_ERR_INTERNAL = 8,
 } janus_status;
 
-typedef enum janus_log_level { JANUS_LOG_DEBUG = 0, JANUS_LOG_INFO = 1, JANUS_LOG_WARN = 2, JANUS_LOG_ERROR = 3 } janus_log_level;
+typedef enum janus_log_level {
+  JANUS_LOG_DEBUG = 0,
+  JANUS_LOG_INFO = 1,
+  JANUS_LOG_WARN = 2,
+  JANUS_LOG_ERROR = 3
+} janus_log_level;
 
 typedef void (*janus_log_callback)(janus_log_level level, const char* message, void* user);
 /* Progress of long operations (download, load, generation). Return non-zero to cancel. */
@@ -37,10 +42,10 @@ void janus_set_log_callback(janus_log_callback cb, void* user);
 typedef struct janus_model janus_model;
 
 typedef struct janus_model_params {
-  const char* cache_dir;   /* HF hub cache; NULL = $HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub */
-  const char* revision;    /* hub revision for repo ids; NULL = "main" */
-  int offline;             /* never touch the network (also set by HF_HUB_OFFLINE=1) */
-  int load_tensors;        /* 0: config + tokenizer only (fast info/tokenize) */
+  const char* cache_dir; /* HF hub cache; NULL = $HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub */
+  const char* revision;  /* hub revision for repo ids; NULL = "main" */
+  int offline;           /* never touch the network (also set by HF_HUB_OFFLINE=1) */
+  int load_tensors;      /* 0: config + tokenizer only (fast info/tokenize) */
   janus_progress_callback progress;
   void* progress_user;
 } janus_model_params;
@@ -66,12 +71,12 @@ janus_status janus_tokenize(const janus_model* model, const char* text, size_t l
                             size_t cap, size_t* n_out);
 /* Raw bytes of one token's piece (byte-level decoded; may be a partial UTF-8 sequence). */
 janus_status janus_token_piece(const janus_model* model, int32_t id, char* buf, size_t cap, size_t* n_out);
-/* The token as spelled in tokenizer.json's vocabulary (byte-level form, e.g. "\u0120the"); always valid UTF-8.
- * This is what Hugging Face's convert_ids_to_tokens returns. */
+/* The token as spelled in tokenizer.json's vocabulary (byte-level form, e.g. "\u0120the"); always valid
+ * UTF-8. This is what Hugging Face's convert_ids_to_tokens returns. */
 janus_status janus_token_string(const janus_model* model, int32_t id, char* buf, size_t cap, size_t* n_out);
 /* Decode ids to UTF-8 text (invalid sequences become U+FFFD); skip_special drops special tokens. */
-janus_status janus_detokenize(const janus_model* model, const int32_t* ids, size_t n, int skip_special, char* buf,
-                              size_t cap, size_t* n_out);
+janus_status janus_detokenize(const janus_model* model, const int32_t* ids, size_t n, int skip_special,
+                              char* buf, size_t cap, size_t* n_out);
 
 #ifdef __cplusplus
 }

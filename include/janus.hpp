@@ -46,12 +46,16 @@ class Model {
     ids.resize(n);
     return ids;
   }
-  std::string piece(int32_t id) const { return fill([&](char* b, size_t c, size_t* n) { return janus_token_piece(get(), id, b, c, n); }); }
+  std::string piece(int32_t id) const {
+    return fill([&](char* b, size_t c, size_t* n) { return janus_token_piece(get(), id, b, c, n); });
+  }
   std::string token_string(int32_t id) const {
     return fill([&](char* b, size_t c, size_t* n) { return janus_token_string(get(), id, b, c, n); });
   }
   std::string detokenize(const std::vector<int32_t>& ids, bool skip_special) const {
-    return fill([&](char* b, size_t c, size_t* n) { return janus_detokenize(get(), ids.data(), ids.size(), skip_special, b, c, n); });
+    return fill([&](char* b, size_t c, size_t* n) {
+      return janus_detokenize(get(), ids.data(), ids.size(), skip_special, b, c, n);
+    });
   }
 
  private:

@@ -24,13 +24,20 @@ void* g_log_user = nullptr;
 
 janus_status status_of(janus::ErrorKind k) {
   switch (k) {
-    case janus::ErrorKind::InvalidArgument: return JANUS_ERR_INVALID_ARGUMENT;
-    case janus::ErrorKind::Io: return JANUS_ERR_IO;
-    case janus::ErrorKind::Format: return JANUS_ERR_FORMAT;
-    case janus::ErrorKind::Model: return JANUS_ERR_MODEL;
-    case janus::ErrorKind::Network: return JANUS_ERR_NETWORK;
-    case janus::ErrorKind::Unsupported: return JANUS_ERR_UNSUPPORTED;
-    case janus::ErrorKind::Internal: return JANUS_ERR_INTERNAL;
+    case janus::ErrorKind::InvalidArgument:
+      return JANUS_ERR_INVALID_ARGUMENT;
+    case janus::ErrorKind::Io:
+      return JANUS_ERR_IO;
+    case janus::ErrorKind::Format:
+      return JANUS_ERR_FORMAT;
+    case janus::ErrorKind::Model:
+      return JANUS_ERR_MODEL;
+    case janus::ErrorKind::Network:
+      return JANUS_ERR_NETWORK;
+    case janus::ErrorKind::Unsupported:
+      return JANUS_ERR_UNSUPPORTED;
+    case janus::ErrorKind::Internal:
+      return JANUS_ERR_INTERNAL;
   }
   return JANUS_ERR_INTERNAL;
 }
@@ -78,9 +85,13 @@ static void require_tokenizer(const janus_model* m) {
 
 extern "C" {
 
-const char* janus_last_error(void) { return g_last_error.c_str(); }
+const char* janus_last_error(void) {
+  return g_last_error.c_str();
+}
 
-const char* janus_version(void) { return JANUS_VERSION; }
+const char* janus_version(void) {
+  return JANUS_VERSION;
+}
 
 void janus_set_log_callback(janus_log_callback cb, void* user) {
   std::lock_guard<std::mutex> lock(g_log_mu);
@@ -105,7 +116,8 @@ janus_status janus_model_load(const char* path_or_repo, const janus_model_params
     if (p.revision && *p.revision) hub.revision = p.revision;
     hub.offline = p.offline != 0;
     if (p.progress) {
-      hub.progress = [cb = p.progress, user = p.progress_user](const std::string& file, uint64_t done, uint64_t total) {
+      hub.progress = [cb = p.progress, user = p.progress_user](const std::string& file, uint64_t done,
+                                                               uint64_t total) {
         cb(file.c_str(), done, total, user);
       };
     }
@@ -118,18 +130,25 @@ janus_status janus_model_load(const char* path_or_repo, const janus_model_params
   });
 }
 
-void janus_model_free(janus_model* model) { delete model; }
+void janus_model_free(janus_model* model) {
+  delete model;
+}
 
-const char* janus_model_info_json(const janus_model* model) { return model ? model->info_json.c_str() : "{}"; }
+const char* janus_model_info_json(const janus_model* model) {
+  return model ? model->info_json.c_str() : "{}";
+}
 
-const char* janus_model_tensors_json(const janus_model* model) { return model ? model->tensors_json.c_str() : "[]"; }
+const char* janus_model_tensors_json(const janus_model* model) {
+  return model ? model->tensors_json.c_str() : "[]";
+}
 
 janus_status janus_tokenize(const janus_model* model, const char* text, size_t len, int add_bos, int32_t* ids,
                             size_t cap, size_t* n_out) {
   return guarded([&] {
     require(model && (text || len == 0), "janus_tokenize: NULL argument");
     require_tokenizer(model);
-    std::vector<int32_t> v = model->bundle->tokenizer->encode(std::string_view(text ? text : "", len), add_bos != 0);
+    std::vector<int32_t> v =
+        model->bundle->tokenizer->encode(std::string_view(text ? text : "", len), add_bos != 0);
     if (n_out) *n_out = v.size();
     if (ids) std::memcpy(ids, v.data(), std::min(cap, v.size()) * sizeof(int32_t));
   });
@@ -151,12 +170,13 @@ janus_status janus_token_string(const janus_model* model, int32_t id, char* buf,
   });
 }
 
-janus_status janus_detokenize(const janus_model* model, const int32_t* ids, size_t n, int skip_special, char* buf,
-                              size_t cap, size_t* n_out) {
+janus_status janus_detokenize(const janus_model* model, const int32_t* ids, size_t n, int skip_special,
+                              char* buf, size_t cap, size_t* n_out) {
   return guarded([&] {
     require(model && (ids || n == 0), "janus_detokenize: NULL argument");
     require_tokenizer(model);
-    copy_out(model->bundle->tokenizer->decode(std::span<const int32_t>(ids, n), skip_special != 0), buf, cap, n_out);
+    copy_out(model->bundle->tokenizer->decode(std::span<const int32_t>(ids, n), skip_special != 0), buf, cap,
+             n_out);
   });
 }
 

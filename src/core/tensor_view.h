@@ -11,12 +11,12 @@
 namespace janus {
 
 struct TensorView {
-  std::string name;            // checkpoint name, e.g. "language_model.model.norm.weight"
+  std::string name;  // checkpoint name, e.g. "language_model.model.norm.weight"
   DType dtype = DType::F32;
   std::vector<int64_t> shape;  // outermost first
   const void* data = nullptr;  // contiguous, little-endian
   size_t nbytes = 0;
-  std::string file;            // file it came from, for error messages
+  std::string file;  // file it came from, for error messages
 
   int64_t numel() const {
     int64_t n = 1;

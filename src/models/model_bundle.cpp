@@ -22,6 +22,15 @@ std::string kind_name(const ModelBundle& m) {
   return m.processor.sft_format == "deepseek_old" ? "Janus" : "Janus-Pro";
 }
 
+std::vector<TensorMeta> tensor_metas(const TensorStore& w) {
+  std::vector<TensorMeta> out;
+  for (const std::string& name : w.names()) {
+    const TensorView& t = w.get(name);
+    out.push_back({t.name, t.dtype, t.shape});
+  }
+  return out;
+}
+
 // diffusers writes "_class_name" into every model config; Janus configs never have it.
 bool is_diffusers_config(const fs::path& config) {
   std::ifstream f(config);
@@ -29,15 +38,12 @@ bool is_diffusers_config(const fs::path& config) {
   return j.is_object() && j.contains("_class_name");
 }
 
-std::unique_ptr<ModelBundle> load_vae(std::unique_ptr<ModelBundle> m, const fs::path& config, bool load_tensors) {
+std::unique_ptr<ModelBundle> load_vae(std::unique_ptr<ModelBundle> m, const fs::path& config,
+                                      bool load_tensors) {
   m->vae = parse_vae_config(config);
   if (!load_tensors) return m;
   m->weights = TensorStore::open_folder(m->dir, "diffusion_pytorch_model");
-  std::vector<TensorMeta> present;
-  for (const std::string& name : m->weights->names()) {
-    const TensorView& t = m->weights->get(name);
-    present.push_back({t.name, t.dtype, t.shape});
-  }
+  std::vector<TensorMeta> present = tensor_metas(*m->weights);
   m->vae_naming = check_vae_tensor_set(*m->vae, present, m->dir.string());
   for (const std::string& f : m->weights->files()) m->files_read.push_back(fs::path(f).filename().string());
   return m;
@@ -77,7 +83,8 @@ std::unique_ptr<ModelBundle> load_model_bundle(const fs::path& dir, bool load_te
   // Janus only its image tag; JanusFlow image, generation, start and end tags (janusflow.md §4.1).
   const ProcessorConfig& pc = m->processor;
   std::vector<std::string> added = {pc.image_tag};
-  if (m->config.kind == ModelKind::JanusFlow) added = {pc.image_tag, pc.image_gen_tag, pc.image_start_tag, pc.image_end_tag};
+  if (m->config.kind == ModelKind::JanusFlow)
+    added = {pc.image_tag, pc.image_gen_tag, pc.image_start_tag, pc.image_end_tag};
   m->tokenizer = Tokenizer::from_folder(dir.string(), added);
 
   const ProcessorConfig& p = m->processor;
@@ -92,8 +99,10 @@ std::unique_ptr<ModelBundle> load_model_bundle(const fs::path& dir, bool load_te
     roles.push_back({"pad", p.pad_tag});  // absent in JanusFlow: its processor pads with EOS
   }
   const Tokenizer& tok = *m->tokenizer;
-  if (m->tokenizer->bos_id() < 0) fail(ErrorKind::Model, (dir / "tokenizer_config.json").string(), "no BOS token");
-  if (m->tokenizer->eos_id() < 0) fail(ErrorKind::Model, (dir / "tokenizer_config.json").string(), "no EOS token");
+  if (m->tokenizer->bos_id() < 0)
+    fail(ErrorKind::Model, (dir / "tokenizer_config.json").string(), "no BOS token");
+  if (m->tokenizer->eos_id() < 0)
+    fail(ErrorKind::Model, (dir / "tokenizer_config.json").string(), "no EOS token");
   m->special_tokens.push_back({"bos", tok.bos_id() >= 0 ? tok.token(tok.bos_id()) : "", tok.bos_id()});
   m->special_tokens.push_back({"eos", tok.eos_id() >= 0 ? tok.token(tok.eos_id()) : "", tok.eos_id()});
   for (auto& [role, content] : roles) {
@@ -107,11 +116,7 @@ std::unique_ptr<ModelBundle> load_model_bundle(const fs::path& dir, bool load_te
 
   if (load_tensors) {
     m->weights = TensorStore::open_folder(dir);
-    std::vector<TensorMeta> present;
-    for (const std::string& name : m->weights->names()) {
-      const TensorView& t = m->weights->get(name);
-      present.push_back({t.name, t.dtype, t.shape});
-    }
+    std::vector<TensorMeta> present = tensor_metas(*m->weights);
     m->dims = check_tensor_set(m->config, present, dir.string());
     for (const std::string& f : m->weights->files()) m->files_read.push_back(fs::path(f).filename().string());
   }
@@ -132,7 +137,8 @@ nlohmann::ordered_json describe_tensors(const TensorStore& w) {
   }
   nlohmann::ordered_json dtypes = nlohmann::ordered_json::object();
   for (auto& [d, e] : by_dtype) dtypes[d] = {{"tensors", e.first}, {"bytes", e.second}};
-  return {{"count", w.names().size()}, {"parameters", params}, {"bytes", w.total_bytes()}, {"dtypes", dtypes}};
+  return {
+      {"count", w.names().size()}, {"parameters", params}, {"bytes", w.total_bytes()}, {"dtypes", dtypes}};
 }
 
 std::string describe_vae_json(const ModelBundle& m) {
@@ -140,10 +146,13 @@ std::string describe_vae_json(const ModelBundle& m) {
   nlohmann::ordered_json j;
   j["path"] = m.dir.string();
   j["model_kind"] = "AutoencoderKL";
-  j["vae"] = {{"block_out_channels", v.block_out_channels}, {"layers_per_block", v.layers_per_block},
-              {"latent_channels", v.latent_channels},       {"norm_num_groups", v.norm_num_groups},
+  j["vae"] = {{"block_out_channels", v.block_out_channels},
+              {"layers_per_block", v.layers_per_block},
+              {"latent_channels", v.latent_channels},
+              {"norm_num_groups", v.norm_num_groups},
               {"scaling_factor", v.scaling_factor},
-              {"shift_factor", v.shift_factor ? nlohmann::ordered_json(*v.shift_factor) : nlohmann::ordered_json(nullptr)},
+              {"shift_factor",
+               v.shift_factor ? nlohmann::ordered_json(*v.shift_factor) : nlohmann::ordered_json(nullptr)},
               {"force_upcast", v.force_upcast}};
   if (m.vae_naming) {
     static const char* names[] = {"diffusers", "diffusers-legacy", "ldm"};
@@ -166,17 +175,18 @@ std::string describe_model_json(const ModelBundle& m) {
   j["model_kind"] = kind_name(m);
   j["model_type"] = c.model_type;
   j["sft_format"] = m.processor.sft_format;
-  ordered_json llm = {{"hidden_size", l.hidden_size},
-                      {"intermediate_size", l.intermediate_size},
-                      {"num_hidden_layers", l.num_hidden_layers},
-                      {"num_attention_heads", l.num_attention_heads},
-                      {"num_key_value_heads", l.num_key_value_heads},
-                      {"head_dim", l.head_dim},
-                      {"vocab_size", l.vocab_size},
-                      {"max_position_embeddings", l.max_position_embeddings},
-                      {"rms_norm_eps", l.rms_norm_eps},
-                      {"rope_theta", l.rope_theta},
-                      {"rope_scaling", l.rope_scaling ? ordered_json(l.rope_scaling->type) : ordered_json(nullptr)}};
+  ordered_json llm = {
+      {"hidden_size", l.hidden_size},
+      {"intermediate_size", l.intermediate_size},
+      {"num_hidden_layers", l.num_hidden_layers},
+      {"num_attention_heads", l.num_attention_heads},
+      {"num_key_value_heads", l.num_key_value_heads},
+      {"head_dim", l.head_dim},
+      {"vocab_size", l.vocab_size},
+      {"max_position_embeddings", l.max_position_embeddings},
+      {"rms_norm_eps", l.rms_norm_eps},
+      {"rope_theta", l.rope_theta},
+      {"rope_scaling", l.rope_scaling ? ordered_json(l.rope_scaling->type) : ordered_json(nullptr)}};
   j["llm"] = llm;
   ordered_json vision = {{"model_name", c.vision.model_name},
                          {"image_size", c.vision.image_size},

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "text/added_vocab.h"
 
 namespace janus::text {
 
@@ -44,5 +45,8 @@ inline int32_t json_id(const Json& v, const std::string& where) {
   }
   return static_cast<int32_t>(id);
 }
+
+// One added-token object of tokenizer.json or tokenizer_config.json (HF AddedToken fields).
+AddedToken parse_added_token(const Json& j, const std::string& where);
 
 }  // namespace janus::text

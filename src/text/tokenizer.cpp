@@ -18,18 +18,6 @@ namespace {
 // Largest tokenizer.json we accept (real ones are ~5 MB); guards against reading huge files.
 constexpr std::streamoff kMaxJsonBytes = 256ll << 20;
 
-text::AddedToken parse_added_token(const Json& j, const std::string& where) {
-  text::AddedToken t;
-  t.content = text::json_string(text::json_field(j, "content", where), where + ".content");
-  t.special = text::json_bool_or(j, "special", false, where);
-  t.lstrip = text::json_bool_or(j, "lstrip", false, where);
-  t.rstrip = text::json_bool_or(j, "rstrip", false, where);
-  t.single_word = text::json_bool_or(j, "single_word", false, where);
-  // HF's default: special tokens are not normalized, others are.
-  t.normalized = text::json_bool_or(j, "normalized", !t.special, where);
-  return t;
-}
-
 // BOS/EOS the post_processor wraps a single sequence with (TemplateProcessing, possibly inside a
 // Sequence). Other processor types add nothing we need for ids.
 void template_specials(const Json& pp, const std::string& where, std::string& bos, std::string& eos) {
@@ -205,7 +193,7 @@ std::unique_ptr<Tokenizer> Tokenizer::from_json(std::string_view json_text, cons
       if (!list.is_array()) fail(ErrorKind::Format, name + ":added_tokens", "expected an array");
       for (size_t i = 0; i < list.size(); ++i) {
         const std::string w = name + ":added_tokens[" + std::to_string(i) + "]";
-        text::AddedToken t = parse_added_token(list[i], w);
+        text::AddedToken t = text::parse_added_token(list[i], w);
         if (list[i].contains("id")) text::json_id(list[i]["id"], w + ".id");  // validated; HF reassigns ids
         impl->add_token(std::move(t), /*rebuild=*/false);
       }
@@ -341,4 +329,19 @@ int32_t Tokenizer::add_special_token(const std::string& content) {
   return impl_->add_token(std::move(t));
 }
 
+namespace text {
+
+AddedToken parse_added_token(const Json& j, const std::string& where) {
+  AddedToken t;
+  t.content = json_string(json_field(j, "content", where), where + ".content");
+  t.special = json_bool_or(j, "special", false, where);
+  t.lstrip = json_bool_or(j, "lstrip", false, where);
+  t.rstrip = json_bool_or(j, "rstrip", false, where);
+  t.single_word = json_bool_or(j, "single_word", false, where);
+  // HF's default: special tokens are not normalized, others are.
+  t.normalized = json_bool_or(j, "normalized", !t.special, where);
+  return t;
+}
+
+}  // namespace text
 }  // namespace janus

@@ -154,14 +154,7 @@ std::unique_ptr<Tokenizer> Tokenizer::from_folder(const std::string& dir,
         }
         if (id < 0 || id > text::kMaxTokenId) fail(ErrorKind::Format, wk, "key is not a token id");
         const Json& v = it.value();
-        text::AddedToken t;
-        t.content = text::json_string(text::json_field(v, "content", wk), wk + ".content");
-        t.special = text::json_bool_or(v, "special", false, wk);
-        t.lstrip = text::json_bool_or(v, "lstrip", false, wk);
-        t.rstrip = text::json_bool_or(v, "rstrip", false, wk);
-        t.single_word = text::json_bool_or(v, "single_word", false, wk);
-        t.normalized = text::json_bool_or(v, "normalized", !t.special, wk);
-        by_id[id] = t;
+        by_id[id] = text::parse_added_token(it.value(), wk);
       }
       for (const auto& [id, t] : by_id) {
         auto have = impl.added_index.find(t.content);

@@ -7,20 +7,9 @@
 
 using namespace janus;
 using janus::test::config_fixture;
+using janus::test::expect_error;
 
 namespace {
-
-template <class F>
-void expect_error(F f, ErrorKind kind, std::initializer_list<std::string> parts) {
-  try {
-    f();
-    FAIL() << "no error thrown";
-  } catch (const Error& e) {
-    EXPECT_EQ(int(e.kind()), int(kind)) << e.what();
-    for (const auto& p : parts)
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what() << " lacks " << p;
-  }
-}
 
 const std::string kPad = "<\xEF\xBD\x9C\xE2\x96\x81pad\xE2\x96\x81\xEF\xBD\x9C>";
 const std::string kBos =

@@ -6,21 +6,9 @@
 
 using namespace janus;
 using janus::test::config_fixture;
+using janus::test::expect_error;
 
 namespace {
-
-// Runs `f`, expects a janus::Error of `kind` whose message contains every string in `parts`.
-template <class F>
-void expect_error(F f, ErrorKind kind, std::initializer_list<std::string> parts) {
-  try {
-    f();
-    FAIL() << "no error thrown";
-  } catch (const Error& e) {
-    EXPECT_EQ(int(e.kind()), int(kind)) << e.what();
-    for (const auto& p : parts)
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what() << " lacks " << p;
-  }
-}
 
 const char* kMinimalJanus = R"({
   "model_type": "multi_modality",

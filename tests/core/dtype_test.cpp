@@ -1,9 +1,9 @@
+#include "core/dtype.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
-
-#include "core/dtype.h"
 
 using namespace janus;
 

@@ -6,9 +6,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "../config/test_paths.h"
 #include "core/error.h"
 #include "core/tensor_view.h"
-#include "test_paths.h"
 
 using namespace janus;
 using janus::test::config_fixture;

@@ -1,15 +1,18 @@
+#include "io/npy/npy.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
 #include "core/error.h"
-#include "io/npy/npy.h"
 
 using namespace janus;
 namespace fs = std::filesystem;
 
-static fs::path data(const char* f) { return fs::path(JANUS_SOURCE_DIR) / "tests/data/npy" / f; }
+static fs::path data(const char* f) {
+  return fs::path(JANUS_SOURCE_DIR) / "tests/data/npy" / f;
+}
 
 // Fixtures written by numpy (tests/data/npy, regenerate: see tools/README.md).
 TEST(Npy, ReadsNumpyWrittenArrays) {

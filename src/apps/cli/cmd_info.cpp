@@ -27,7 +27,8 @@ void print_section(const nlohmann::ordered_json& j, const std::string& indent) {
       std::cout << indent << it.key() << ":\n";
       for (const auto& e : *it) std::cout << indent << "  - " << e.dump() << "\n";
     } else {
-      std::cout << indent << it.key() << ": " << (it->is_string() ? it->get<std::string>() : it->dump()) << "\n";
+      std::cout << indent << it.key() << ": " << (it->is_string() ? it->get<std::string>() : it->dump())
+                << "\n";
     }
   }
 }
@@ -53,7 +54,8 @@ int run_info(const InfoOptions& o, const CommonOptions& c) {
       for (const auto& t : tensors) {
         std::string shape;
         for (const auto& d : t["shape"]) shape += (shape.empty() ? "" : ",") + d.dump();
-        std::cout << "  " << t["name"].get<std::string>() << "\t" << t["dtype"].get<std::string>() << "\t[" << shape << "]\n";
+        std::cout << "  " << t["name"].get<std::string>() << "\t" << t["dtype"].get<std::string>() << "\t["
+                  << shape << "]\n";
       }
     }
     return 0;

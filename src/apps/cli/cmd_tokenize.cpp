@@ -22,14 +22,18 @@ void print_human(const janus_cpp::Model& m, const std::string& text, bool bos) {
   for (int32_t id : m.tokenize(text, bos)) {
     std::string p = m.piece(id), shown;
     for (unsigned char ch : p) {
-      if (ch == '\n') shown += "\\n";
-      else if (ch == '\t') shown += "\\t";
-      else if (ch == '\r') shown += "\\r";
+      if (ch == '\n')
+        shown += "\\n";
+      else if (ch == '\t')
+        shown += "\\t";
+      else if (ch == '\r')
+        shown += "\\r";
       else if (ch < 0x20 || ch == 0x7f) {
         char b[8];
         std::snprintf(b, sizeof b, "\\x%02x", ch);
         shown += b;
-      } else shown += char(ch);
+      } else
+        shown += char(ch);
     }
     std::cout << id << "\t'" << shown << "'\n";
   }
@@ -46,8 +50,10 @@ int run_tokenize(const TokenizeOptions& o, const CommonOptions& c) {
     janus_cpp::Model model(o.model, model_params(c, /*load_tensors=*/false));
     bool bos = !o.no_bos;
     if (!o.jsonl) {
-      if (o.json) std::cout << encode_json(model, o.text, bos).dump() << "\n";
-      else print_human(model, o.text, bos);
+      if (o.json)
+        std::cout << encode_json(model, o.text, bos).dump() << "\n";
+      else
+        print_human(model, o.text, bos);
       return 0;
     }
     std::string line;

@@ -12,14 +12,17 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("janus.cpp ") + janus_version());
   janus_cli::CommonOptions common;
   auto add_common = [&](CLI::App* sub) {
-    sub->add_option("--cache-dir", common.cache_dir, "Hugging Face hub cache (default: HF_HUB_CACHE / HF_HOME/hub)");
+    sub->add_option("--cache-dir", common.cache_dir,
+                    "Hugging Face hub cache (default: HF_HUB_CACHE / HF_HOME/hub)");
     sub->add_option("--revision", common.revision, "hub revision for repo ids")->default_val("main");
     sub->add_flag("--offline", common.offline, "never download (also HF_HUB_OFFLINE=1)");
     sub->add_flag("-v,--verbose", common.verbose, "log details to stderr");
   };
   janus_cli::InfoOptions info;
-  CLI::App* info_cmd = app.add_subcommand("info", "describe a model: kind, dims, dtypes, tensors, special tokens");
-  info_cmd->add_option("model", info.model, "model folder or hub repo id (e.g. deepseek-ai/Janus-Pro-1B)")->required();
+  CLI::App* info_cmd =
+      app.add_subcommand("info", "describe a model: kind, dims, dtypes, tensors, special tokens");
+  info_cmd->add_option("model", info.model, "model folder or hub repo id (e.g. deepseek-ai/Janus-Pro-1B)")
+      ->required();
   info_cmd->add_flag("--json", info.json, "print JSON");
   info_cmd->add_flag("--tensors", info.tensors, "also list every tensor (name, dtype, shape)");
   add_common(info_cmd);
@@ -30,7 +33,8 @@ int main(int argc, char** argv) {
   tok_cmd->add_option("text", tok.text, "text to tokenize (omit with --jsonl)");
   tok_cmd->add_flag("--no-bos", tok.no_bos, "do not prepend BOS");
   tok_cmd->add_flag("--json", tok.json, "print {\"ids\": [...], \"pieces\": [...]}");
-  tok_cmd->add_flag("--jsonl", tok.jsonl, "read one JSON string per line on stdin, write one object per line");
+  tok_cmd->add_flag("--jsonl", tok.jsonl,
+                    "read one JSON string per line on stdin, write one object per line");
   add_common(tok_cmd);
 
   try {

@@ -15,16 +15,26 @@ constexpr char kMagic[] = "\x93NUMPY";
 // numpy descr <-> DType. Only little-endian (or byte-order-free) types are accepted.
 const char* descr_of(DType t) {
   switch (t) {
-    case DType::F32: return "<f4";
-    case DType::F64: return "<f8";
-    case DType::F16: return "<f2";
-    case DType::I64: return "<i8";
-    case DType::I32: return "<i4";
-    case DType::I16: return "<i2";
-    case DType::I8: return "|i1";
-    case DType::U8: return "|u1";
-    case DType::Bool: return "|b1";
-    case DType::BF16: return nullptr;  // numpy has no bf16
+    case DType::F32:
+      return "<f4";
+    case DType::F64:
+      return "<f8";
+    case DType::F16:
+      return "<f2";
+    case DType::I64:
+      return "<i8";
+    case DType::I32:
+      return "<i4";
+    case DType::I16:
+      return "<i2";
+    case DType::I8:
+      return "|i1";
+    case DType::U8:
+      return "|u1";
+    case DType::Bool:
+      return "|b1";
+    case DType::BF16:
+      return nullptr;  // numpy has no bf16
   }
   return nullptr;
 }
@@ -35,7 +45,8 @@ bool dtype_of(const std::string& d, DType* out) {
   for (DType t : all) {
     std::string s = descr_of(t);
     // '|' and '<' are interchangeable for 1-byte types; '=' means native (little-endian here).
-    if (d == s || (s[0] == '|' && d == "<" + s.substr(1)) || (d.size() == 3 && d[0] == '=' && d.substr(1) == s.substr(1))) {
+    if (d == s || (s[0] == '|' && d == "<" + s.substr(1)) ||
+        (d.size() == 3 && d[0] == '=' && d.substr(1) == s.substr(1))) {
       *out = t;
       return true;
     }
@@ -80,11 +91,26 @@ std::vector<float> NpyArray::to_f32() const {
   const uint8_t* p = data.data();
   for (size_t i = 0; i < out.size(); ++i) {
     switch (dtype) {
-      case DType::F32: std::memcpy(&out[i], p + 4 * i, 4); break;
-      case DType::F64: { double v; std::memcpy(&v, p + 8 * i, 8); out[i] = float(v); break; }
-      case DType::F16: { uint16_t h; std::memcpy(&h, p + 2 * i, 2); out[i] = f16_to_f32(h); break; }
-      case DType::U8: out[i] = p[i]; break;
-      default: fail(ErrorKind::Format, "npy", "to_f32: unsupported dtype " + std::string(dtype_name(dtype)));
+      case DType::F32:
+        std::memcpy(&out[i], p + 4 * i, 4);
+        break;
+      case DType::F64: {
+        double v;
+        std::memcpy(&v, p + 8 * i, 8);
+        out[i] = float(v);
+        break;
+      }
+      case DType::F16: {
+        uint16_t h;
+        std::memcpy(&h, p + 2 * i, 2);
+        out[i] = f16_to_f32(h);
+        break;
+      }
+      case DType::U8:
+        out[i] = p[i];
+        break;
+      default:
+        fail(ErrorKind::Format, "npy", "to_f32: unsupported dtype " + std::string(dtype_name(dtype)));
     }
   }
   return out;
@@ -95,17 +121,28 @@ std::vector<int64_t> NpyArray::to_i64() const {
   const uint8_t* p = data.data();
   for (size_t i = 0; i < out.size(); ++i) {
     switch (dtype) {
-      case DType::I64: std::memcpy(&out[i], p + 8 * i, 8); break;
-      case DType::I32: { int32_t v; std::memcpy(&v, p + 4 * i, 4); out[i] = v; break; }
-      case DType::U8: out[i] = p[i]; break;
-      default: fail(ErrorKind::Format, "npy", "to_i64: unsupported dtype " + std::string(dtype_name(dtype)));
+      case DType::I64:
+        std::memcpy(&out[i], p + 8 * i, 8);
+        break;
+      case DType::I32: {
+        int32_t v;
+        std::memcpy(&v, p + 4 * i, 4);
+        out[i] = v;
+        break;
+      }
+      case DType::U8:
+        out[i] = p[i];
+        break;
+      default:
+        fail(ErrorKind::Format, "npy", "to_i64: unsupported dtype " + std::string(dtype_name(dtype)));
     }
   }
   return out;
 }
 
 NpyArray parse_npy(const uint8_t* bytes, size_t size, const std::string& name) {
-  if (size < 10 || std::memcmp(bytes, kMagic, 6) != 0) fail(ErrorKind::Format, name, "not a .npy file (bad magic)");
+  if (size < 10 || std::memcmp(bytes, kMagic, 6) != 0)
+    fail(ErrorKind::Format, name, "not a .npy file (bad magic)");
   uint8_t major = bytes[6];
   size_t hlen, hoff;
   if (major == 1) {
@@ -124,7 +161,8 @@ NpyArray parse_npy(const uint8_t* bytes, size_t size, const std::string& name) {
   std::string descr = dict_value(header, "descr", name);
   if (!dtype_of(descr, &a.dtype)) fail(ErrorKind::Unsupported, name, "unsupported npy dtype '" + descr + "'");
   std::string fortran = dict_value(header, "fortran_order", name);
-  if (fortran.find("True") != std::string::npos) fail(ErrorKind::Unsupported, name, "Fortran-order arrays are not supported");
+  if (fortran.find("True") != std::string::npos)
+    fail(ErrorKind::Unsupported, name, "Fortran-order arrays are not supported");
   std::string shape = dict_value(header, "shape", name);
   uint64_t numel = 1;
   for (size_t i = 0; i < shape.size();) {
@@ -135,7 +173,8 @@ NpyArray parse_npy(const uint8_t* bytes, size_t size, const std::string& name) {
     if (j == i || j - i > 12) fail(ErrorKind::Format, name, "npy header: bad shape '" + shape + "'");
     int64_t d = std::stoll(shape.substr(i, j - i));
     a.shape.push_back(d);
-    if (d != 0 && numel > (uint64_t(1) << 40) / uint64_t(d)) fail(ErrorKind::Format, name, "npy shape too large");
+    if (d != 0 && numel > (uint64_t(1) << 40) / uint64_t(d))
+      fail(ErrorKind::Format, name, "npy shape too large");
     numel *= uint64_t(d);
     i = j;
   }
@@ -143,7 +182,8 @@ NpyArray parse_npy(const uint8_t* bytes, size_t size, const std::string& name) {
   size_t off = hoff + hlen;
   if (nbytes != size - off)
     fail(ErrorKind::Format, name,
-         "npy data is " + std::to_string(size - off) + " bytes, shape and dtype need " + std::to_string(nbytes));
+         "npy data is " + std::to_string(size - off) + " bytes, shape and dtype need " +
+             std::to_string(nbytes));
   a.data.assign(bytes + off, bytes + size);
   return a;
 }
@@ -155,7 +195,8 @@ NpyArray read_npy(const std::filesystem::path& path) {
   return parse_npy(buf.data(), buf.size(), path.string());
 }
 
-void write_npy(const std::filesystem::path& path, DType dtype, const std::vector<int64_t>& shape, const void* data) {
+void write_npy(const std::filesystem::path& path, DType dtype, const std::vector<int64_t>& shape,
+               const void* data) {
   const char* descr = descr_of(dtype);
   if (!descr) fail(ErrorKind::Unsupported, path.string(), "dtype has no numpy equivalent");
   std::string sh = "(";
@@ -165,7 +206,8 @@ void write_npy(const std::filesystem::path& path, DType dtype, const std::vector
     numel *= uint64_t(shape[i]);
   }
   sh += ")";
-  std::string header = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + sh + ", }";
+  std::string header =
+      std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + sh + ", }";
   // Pad so that the data starts on a 64-byte boundary, header ends with '\n' (numpy's own layout).
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
@@ -193,7 +235,8 @@ void write_npy(const std::filesystem::path& path, DType dtype, const std::vector
 void write_npy_f32(const std::filesystem::path& path, const std::vector<int64_t>& shape, const float* data) {
   write_npy(path, DType::F32, shape, data);
 }
-void write_npy_i64(const std::filesystem::path& path, const std::vector<int64_t>& shape, const int64_t* data) {
+void write_npy_i64(const std::filesystem::path& path, const std::vector<int64_t>& shape,
+                   const int64_t* data) {
   write_npy(path, DType::I64, shape, data);
 }
 

@@ -24,7 +24,8 @@ struct NpyArray {
 NpyArray read_npy(const std::filesystem::path& path);
 NpyArray parse_npy(const uint8_t* bytes, size_t size, const std::string& name);
 // Writes atomically (temp file + rename) so a dump folder never holds half-written files.
-void write_npy(const std::filesystem::path& path, DType dtype, const std::vector<int64_t>& shape, const void* data);
+void write_npy(const std::filesystem::path& path, DType dtype, const std::vector<int64_t>& shape,
+               const void* data);
 void write_npy_f32(const std::filesystem::path& path, const std::vector<int64_t>& shape, const float* data);
 void write_npy_i64(const std::filesystem::path& path, const std::vector<int64_t>& shape, const int64_t* data);
 
