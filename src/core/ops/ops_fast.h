@@ -1,0 +1,13 @@
+// Fast kernels behind ops.h (selected at run time by CPU features). Same semantics as ops_ref.
+#pragma once
+
+#include "core/ops/ops.h"
+
+namespace janus::ops::fast {
+
+void linear(const Context& c, const Linear& l, const float* x, int64_t rows, float* y);
+void attention(const Context& c, AttentionKind kind, const float* q, int64_t T, const float* k,
+               const float* v, int64_t S, int64_t nh, int64_t nkv, int64_t hd, float scale, bool causal,
+               float* out);
+
+}  // namespace janus::ops::fast
