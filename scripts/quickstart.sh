@@ -9,6 +9,8 @@ MODEL="${MODEL:-deepseek-ai/Janus-Pro-1B}"
 bash scripts/setup.sh
 bash scripts/build.sh
 JANUS=build/janus
+# Debian's python3 carries the numpy that setup.sh installed (a pyenv/conda python3 may not).
+PY=python3; [[ -x /usr/bin/python3 ]] && PY=/usr/bin/python3
 
 if $JANUS info "$MODEL" >/dev/null 2>/tmp/janus-quickstart.err; then
   echo "== real model: $MODEL"
@@ -16,7 +18,7 @@ else
   echo "== could not load $MODEL ($(tail -n1 /tmp/janus-quickstart.err))"
   echo "== NOTE: falling back to a TINY RANDOM checkpoint (real layout, random weights): outputs are meaningless"
   MODEL=build/models/janus-pro-1b-tiny
-  [[ -f "$MODEL/config.json" ]] || python3 tools/gen_tiny/gen_tiny.py --model janus-pro-1b --size tiny --out "$MODEL"
+  [[ -f "$MODEL/config.json" ]] || $PY tools/gen_tiny/gen_tiny.py --model janus-pro-1b --size tiny --out "$MODEL"
 fi
 $JANUS info "$MODEL"
 $JANUS tokenize "$MODEL" "A glossy product shot of a red sneaker on a marble table, studio lighting"
