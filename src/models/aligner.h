@@ -15,7 +15,7 @@ class Aligner {
  public:
   // prefix "aligner." / "gen_aligner." (layers.{0,2,..}) or "vision_und_enc_aligner." (weight/bias).
   Aligner(const TensorStore& w, const std::string& prefix);
-  // x [rows, in] -> [rows, out]
+  // x [..., in] -> [..., out] (leading dims kept; typically [rows, in] -> [rows, out]).
   Tensor forward(const ops::Context& c, const Tensor& x) const;
   int64_t in_dim() const { return layers_.front().in; }
   int64_t out_dim() const { return layers_.back().out; }

@@ -14,14 +14,16 @@ namespace janus {
 
 struct KvCache {
   int64_t batch = 0, capacity = 0, len = 0;  // len: positions already cached
-  std::vector<Tensor> k, v;                   // per layer [batch, capacity, n_kv_heads, head_dim], post-RoPE keys
+  std::vector<Tensor> k, v;  // per layer [batch, capacity, n_kv_heads, head_dim], post-RoPE keys
   // Drops positions >= n (multi-turn prefix reuse).
-  void truncate(int64_t n) { len = n < len ? n : len; }
+  void truncate(int64_t n) { len = n < 0 ? 0 : (n < len ? n : len); }
 };
 
 class Llm {
  public:
   // Binds "language_model.model.*" and "language_model.lm_head.weight"; checks shapes against cfg.
+  // `precision` fixes the RoPE table (inv_freq bf16-rounded in BF16); forward() requires a Context
+  // of the same precision. rope_scaling: "linear" is applied; other types are Error(Unsupported).
   Llm(const TensorStore& w, const LlamaConfig& cfg, ops::Precision precision);
 
   KvCache make_cache(int64_t batch, int64_t capacity) const;
@@ -39,6 +41,7 @@ class Llm {
   int64_t hidden_size() const { return hidden_; }
   int64_t vocab_size() const { return vocab_; }
   int64_t num_layers() const { return int64_t(layers_.size()); }
+  ops::Precision precision() const { return precision_; }
 
  private:
   struct Layer {
@@ -47,6 +50,7 @@ class Llm {
   };
   int64_t hidden_ = 0, vocab_ = 0, heads_ = 0, kv_heads_ = 0, head_dim_ = 0, intermediate_ = 0;
   float eps_ = 1e-6f;
+  ops::Precision precision_ = ops::Precision::F32;
   ops::Rope rope_;
   const TensorView* embed_ = nullptr;  // [vocab, hidden]
   const TensorView* norm_ = nullptr;

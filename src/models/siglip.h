@@ -3,6 +3,7 @@
 // Widths and depth come from the tensors (ArchDims), so tiny test checkpoints run too.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,12 +21,13 @@ class SiglipTower {
   // Runs dims.vit_blocks_used blocks (select_layer applied by infer_dims).
   SiglipTower(const TensorStore& w, const std::string& prefix, const ArchDims& dims);
 
-  // pixels [n, 3, S, S] (preprocessed, f32) -> features [n, tokens, width].
-  // Dumps "vision_model.vision_tower.blocks.{i}" per block when dump is set.
+  // pixels [n, 3, S, S] (preprocessed, f32) -> features [n, tokens, width] after the final LayerNorm.
+  // Dumps "<prefix>blocks.{i}" ([n, tokens, width], residual stream after block i) when dump is set.
   Tensor forward(const ops::Context& c, const Tensor& pixels, const DumpFn& dump = {}) const;
 
   int64_t width() const { return width_; }
   int64_t tokens() const { return tokens_; }
+  int64_t blocks() const { return int64_t(blocks_.size()); }
 
  private:
   struct Block {
@@ -33,11 +35,13 @@ class SiglipTower {
     ops::Linear qkv, proj, fc1, fc2;
   };
   std::string prefix_;
-  int64_t width_ = 0, tokens_ = 0, patch_ = 0, heads_ = 0;
+  int64_t width_ = 0, tokens_ = 0, patch_size_ = 0, heads_ = 0, mlp_ = 0;
   const TensorView* pos_embed_ = nullptr;  // [1, tokens, width]
   const TensorView* patch_b_ = nullptr;    // [width]
-  ops::Linear patch_;                      // conv weight [width, 3, p, p] seen as [width, 3·p·p]
-  TensorView patch_w2d_;                   // the 2-D view of the conv weight used by patch_
+  // The conv weight [width, 3, p, p] seen as [width, 3·p·p]; heap-held so patch_ (which points at it)
+  // stays valid when the tower is moved.
+  std::shared_ptr<const TensorView> patch_w2d_;
+  ops::Linear patch_;  // no bias: the conv bias is its own rounded add (cuDNN path)
   std::vector<Block> blocks_;
   const TensorView *norm_w_ = nullptr, *norm_b_ = nullptr;
 };

@@ -60,7 +60,8 @@ def case_und(a, model, cfg, out, meta):
     if n_img != len(a.image):
         raise SystemExit(f"prompt has {n_img} image placeholders but {len(a.image)} --image given")
     pre = processor.preprocessor_params(a.model)
-    pix = np.stack([processor.preprocess(p, pre) for p in a.image])  # [n, 3, S, S] f32
+    u8 = np.stack([processor.resized_u8(p, pre) for p in a.image])  # [n, S, S, 3] uint8
+    pix = np.stack([processor.normalize(x, pre) for x in u8])  # [n, 3, S, S] f32
     layers = {}
     dump = (lambda k, t: layers.__setitem__(k, f32(t[0]))) if a.dump_layers else None
     with torch.no_grad():
@@ -71,6 +72,7 @@ def case_und(a, model, cfg, out, meta):
             layers["llm_final_norm"] = f32(h[0])
         logits0, gen = greedy(model, x, a.max_new_tokens, tags["eos"])
     save(out, "input_ids", ids, meta)
+    save(out, "pixel_u8", u8, meta)
     save(out, "pixel_values", pix, meta)
     save(out, "vision_features", f32(feats), meta)
     save(out, "image_embeds", f32(rows), meta)

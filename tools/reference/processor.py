@@ -41,16 +41,25 @@ def resize_pad(img, p):
     return out
 
 
-def preprocess(path, p):
-    """-> float32 [3, S, S] exactly as the processor returns it (before the model's bf16 cast)."""
-    img = Image.open(path).convert("RGB")
-    a = np.asarray(resize_pad(img, p)).transpose(2, 0, 1)  # [3, S, S] uint8
+def resized_u8(path, p):
+    """-> uint8 [S, S, 3] (HWC): the RGB image after resize and pad, before rescale/normalise."""
+    return np.ascontiguousarray(np.asarray(resize_pad(Image.open(path).convert("RGB"), p)), dtype=np.uint8)
+
+
+def normalize(u8, p):
+    """uint8 [S, S, 3] -> float32 [3, S, S] exactly as the processor returns it (before the bf16 cast)."""
+    a = u8.transpose(2, 0, 1)  # [3, S, S] uint8
     x = (a * p["rescale_factor"]).astype(np.float32)  # uint8 * python float -> float64, then float32
     if p["do_normalize"]:
         mean = np.array(p["image_mean"], dtype=np.float32)
         std = np.array(p["image_std"], dtype=np.float32)
         x = ((x.T - mean) / std).T
     return np.ascontiguousarray(x, dtype=np.float32)
+
+
+def preprocess(path, p):
+    """-> float32 [3, S, S] exactly as the processor returns it (before the model's bf16 cast)."""
+    return normalize(resized_u8(path, p), p)
 
 
 # ------------------------------------------------------------------------------------ tags

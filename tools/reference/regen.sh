@@ -27,10 +27,13 @@ gold() { $PY "$REF/make_goldens.py" --out "$OUT" "$@"; }
 P=$CK/janus-pro-1b
 ids pro_und "$P" pro 0 --question "Describe this image in detail."
 ids pro_gen "$P" pro 0 --gen-prompt "A close-up photo of a red fox in the snow."
+# Understanding: pixel_u8 (resized+padded RGB) is the model input the C++ tests normalise themselves;
+# pixel_values (f32, 1.7 MB) is left out: preprocessing has its own tests (tests/image).
+# bf16 cases share their fp32 twin's image, so they skip pixel_u8 too.
 gold --model "$P" --case pro1b_und_fp32 --kind und --precision fp32 --image "$IMAGES/janus_doge.png" \
-  --input-ids "$OUT/ids/pro_und.json" --dump-layers
+  --input-ids "$OUT/ids/pro_und.json" --dump-layers --skip pixel_values
 gold --model "$P" --case pro1b_und_bf16 --kind und --precision bf16 --image "$IMAGES/janus_doge.png" \
-  --input-ids "$OUT/ids/pro_und.json" --skip pixel_values
+  --input-ids "$OUT/ids/pro_und.json" --skip pixel_values --skip pixel_u8
 gold --model "$P" --case pro1b_gen_fp32 --kind gen --precision fp32 --input-ids "$OUT/ids/pro_gen.json"
 gold --model "$P" --case pro1b_gen_bf16 --kind gen --precision bf16 --input-ids "$OUT/ids/pro_gen.json"
 gold --model "$P" --case pro1b_vq_bf16 --kind vq --precision bf16 --seed 7
@@ -42,10 +45,14 @@ ids j13_und "$P" plain 0 --question "What is shown in this picture?"
 gold --model "$P" --case j13b_und_fp32 --kind und --precision fp32 --image "$IMAGES/deepseek-vl_monday.jpg" \
   --input-ids "$OUT/ids/j13_und.json" --skip pixel_values
 
-# Janus-Pro-7B layout (sharded .bin + index): generation prefix only (small).
+# Janus-Pro-7B layout (sharded .bin + index): generation prefix; understanding of Pro-1B's image (same
+# preprocessor, so the tests take pixel_u8 from pro1b_und_fp32) with another question.
 P=$CK/janus-pro-7b
 ids pro7_gen "$P" pro 0 --gen-prompt "A watercolor painting of a lighthouse."
 gold --model "$P" --case pro7b_gen_fp32 --kind gen --precision fp32 --input-ids "$OUT/ids/pro7_gen.json"
+ids pro7_und "$P" pro 0 --question "What is the meme about?"
+gold --model "$P" --case pro7b_und_fp32 --kind und --precision fp32 --image "$IMAGES/janus_doge.png" \
+  --input-ids "$OUT/ids/pro7_und.json" --skip pixel_values --skip pixel_u8
 
 # JanusFlow-1.3B understanding (CLIP mean/std, <image_beg> + beg_of_und_embed, Linear aligner).
 P=$CK/janusflow-1.3b
@@ -53,6 +60,6 @@ ids flow_und "$P" plain 1 --question "How many cats are there?"
 gold --model "$P" --case flow_und_fp32 --kind und --precision fp32 --image "$IMAGES/coco_000000039769.png" \
   --input-ids "$OUT/ids/flow_und.json" --skip pixel_values
 gold --model "$P" --case flow_und_bf16 --kind und --precision bf16 --image "$IMAGES/coco_000000039769.png" \
-  --input-ids "$OUT/ids/flow_und.json" --skip pixel_values
+  --input-ids "$OUT/ids/flow_und.json" --skip pixel_values --skip pixel_u8
 
 du -sh "$OUT"

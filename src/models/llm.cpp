@@ -1,0 +1,218 @@
+// LLaMA decoder forward with a batched KV cache, in the op order (and rounding points) of HF
+// LlamaForCausalLM 4.38 eager attention: tools/reference/modules.py `Llama` states it executably.
+#include "models/llm.h"
+
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "core/error.h"
+
+namespace janus {
+
+namespace {
+
+const std::string kPrefix = "language_model.";
+
+// The tensor `name` with exactly `shape`, or Error(Model) naming it.
+const TensorView& bind(const TensorStore& w, const std::string& name, const std::vector<int64_t>& shape) {
+  const TensorView& t = w.get(name);
+  if (t.shape != shape)
+    fail(ErrorKind::Model, name, "shape " + shape_str(t.shape) + ", expected " + shape_str(shape));
+  return t;
+}
+
+ops::Linear bind_linear(const TensorStore& w, const std::string& name, int64_t out, int64_t in, bool bias) {
+  const TensorView& wt = bind(w, name + ".weight", {out, in});
+  return ops::make_linear(wt, bias ? &bind(w, name + ".bias", {out}) : nullptr);
+}
+
+int64_t checked_mul(int64_t a, int64_t b, const char* what) {
+  int64_t r;
+  if (a < 0 || b < 0 || __builtin_mul_overflow(a, b, &r))
+    fail(ErrorKind::InvalidArgument, "kv cache", std::string(what) + " size overflows");
+  return r;
+}
+
+Tensor copy_of(const Tensor& t) {
+  Tensor c(t.dtype(), t.shape(), t.name());
+  if (t.nbytes()) std::memcpy(c.data<uint8_t>(), t.data<uint8_t>(), t.nbytes());
+  return c;
+}
+
+}  // namespace
+
+Llm::Llm(const TensorStore& w, const LlamaConfig& cfg, ops::Precision precision)
+    : hidden_(cfg.hidden_size),
+      vocab_(cfg.vocab_size),
+      heads_(cfg.num_attention_heads),
+      kv_heads_(cfg.num_key_value_heads),
+      head_dim_(cfg.head_dim),
+      intermediate_(cfg.intermediate_size),
+      eps_(float(cfg.rms_norm_eps)),
+      precision_(precision) {
+  const std::string where = "config.json:language_config";
+  if (hidden_ <= 0 || vocab_ <= 0 || heads_ <= 0 || kv_heads_ <= 0 || head_dim_ <= 0 || intermediate_ <= 0 ||
+      cfg.num_hidden_layers <= 0)
+    fail(ErrorKind::Model, where, "sizes must be positive");
+  if (heads_ % kv_heads_ != 0)
+    fail(ErrorKind::Model, where + ".num_key_value_heads",
+         std::to_string(kv_heads_) + " does not divide num_attention_heads " + std::to_string(heads_));
+  if (head_dim_ % 2 != 0) fail(ErrorKind::Model, where, "RoPE needs an even head_dim");
+  if (cfg.hidden_act != "silu")
+    fail(ErrorKind::Unsupported, where + ".hidden_act", "'" + cfg.hidden_act + "' (only silu)");
+  if (cfg.pretraining_tp != 1)
+    fail(ErrorKind::Unsupported, where + ".pretraining_tp", "only 1 (the sliced-matmul path is not ported)");
+
+  rope_ = ops::make_rope(head_dim_, cfg.rope_theta, precision);
+  if (cfg.rope_scaling) {
+    const std::string& type = cfg.rope_scaling->type;
+    if (type == "linear") {
+      // HF divides positions by the factor; dividing inv_freq instead is the same angle up to an ulp.
+      if (!(cfg.rope_scaling->factor > 0))
+        fail(ErrorKind::Model, where + ".rope_scaling.factor", "must be positive");
+      for (float& f : rope_.inv_freq) f = float(f / cfg.rope_scaling->factor);
+    } else if (!type.empty() && type != "default") {
+      fail(ErrorKind::Unsupported, where + ".rope_scaling", "type '" + type + "' (only linear)");
+    }
+  }
+
+  const std::string m = kPrefix + "model.";
+  embed_ = &bind(w, m + "embed_tokens.weight", {vocab_, hidden_});
+  norm_ = &bind(w, m + "norm.weight", {hidden_});
+  const TensorView* head = w.find(kPrefix + "lm_head.weight");
+  if (!head && cfg.tie_word_embeddings) head = embed_;
+  if (!head) head = &w.get(kPrefix + "lm_head.weight");  // throws: not found
+  if (head->shape != std::vector<int64_t>{vocab_, hidden_})
+    fail(ErrorKind::Model, head->name,
+         "shape " + shape_str(head->shape) + ", expected " + shape_str({vocab_, hidden_}));
+  lm_head_ = ops::make_linear(*head, nullptr);
+
+  const int64_t qd = heads_ * head_dim_, kd = kv_heads_ * head_dim_;
+  for (int64_t i = 0; i < cfg.num_hidden_layers; ++i) {
+    const std::string p = m + "layers." + std::to_string(i) + ".";
+    const bool ab = cfg.attention_bias, mb = cfg.mlp_bias;
+    layers_.push_back(Layer{&bind(w, p + "input_layernorm.weight", {hidden_}),
+                            &bind(w, p + "post_attention_layernorm.weight", {hidden_}),
+                            bind_linear(w, p + "self_attn.q_proj", qd, hidden_, ab),
+                            bind_linear(w, p + "self_attn.k_proj", kd, hidden_, ab),
+                            bind_linear(w, p + "self_attn.v_proj", kd, hidden_, ab),
+                            bind_linear(w, p + "self_attn.o_proj", hidden_, qd, ab),
+                            bind_linear(w, p + "mlp.gate_proj", intermediate_, hidden_, mb),
+                            bind_linear(w, p + "mlp.up_proj", intermediate_, hidden_, mb),
+                            bind_linear(w, p + "mlp.down_proj", hidden_, intermediate_, mb)});
+  }
+}
+
+KvCache Llm::make_cache(int64_t batch, int64_t capacity) const {
+  if (batch <= 0 || capacity <= 0)
+    fail(ErrorKind::InvalidArgument, "kv cache",
+         "batch and capacity must be positive (got " + std::to_string(batch) + ", " +
+             std::to_string(capacity) + ")");
+  // [batch, capacity, kv_heads, head_dim] f32 per layer, K and V: refuse sizes that overflow.
+  const int64_t per =
+      checked_mul(checked_mul(checked_mul(batch, capacity, "cache"), kv_heads_, "cache"), head_dim_, "cache");
+  checked_mul(checked_mul(per, 2 * int64_t(sizeof(float)), "cache"), num_layers(), "cache");
+  KvCache kv;
+  kv.batch = batch;
+  kv.capacity = capacity;
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    kv.k.push_back(Tensor::f32({batch, capacity, kv_heads_, head_dim_}));
+    kv.v.push_back(Tensor::f32({batch, capacity, kv_heads_, head_dim_}));
+  }
+  return kv;
+}
+
+void Llm::embed(const ops::Context& c, const int32_t* ids, int64_t n, float* out) const {
+  ops::embedding(c, *embed_, ids, n, out);
+  if (c.bf16()) ops::round_bf16(out, n * hidden_);  // the bf16 model's table (no-op for bf16 files)
+}
+
+Tensor Llm::forward(const ops::Context& c, const Tensor& embeds, KvCache& cache, bool last_only,
+                    const DumpFn& dump) const {
+  if (c.precision != precision_)
+    fail(ErrorKind::InvalidArgument, "llm", "context precision differs from the one the model was built for");
+  const auto& s = embeds.shape();
+  if (embeds.dtype() != DType::F32 || s.size() != 3 || s[0] != cache.batch || s[1] <= 0 || s[2] != hidden_)
+    fail(ErrorKind::InvalidArgument, "llm",
+         "embeddings must be f32 [" + std::to_string(cache.batch) + ", T>0, " + std::to_string(hidden_) +
+             "], got " + shape_str(s));
+  const std::vector<int64_t> cshape = {cache.batch, cache.capacity, kv_heads_, head_dim_};
+  bool ok = cache.k.size() == layers_.size() && cache.v.size() == layers_.size() && cache.len >= 0 &&
+            cache.len <= cache.capacity;
+  for (size_t l = 0; ok && l < layers_.size(); ++l)
+    ok = cache.k[l].shape() == cshape && cache.v[l].shape() == cshape;
+  if (!ok) fail(ErrorKind::InvalidArgument, "kv cache", "not made by this model's make_cache");
+  const int64_t B = s[0], T = s[1], H = hidden_, P0 = cache.len, cap = cache.capacity;
+  if (T > cap - P0)
+    fail(ErrorKind::InvalidArgument, "kv cache",
+         "context overflow: " + std::to_string(P0) + " cached + " + std::to_string(T) + " new positions > " +
+             std::to_string(cap));
+  const int64_t S = P0 + T, R = B * T;
+  const int64_t hd = head_dim_, nh = heads_, nkv = kv_heads_, qd = nh * hd, kd = nkv * hd;
+
+  Tensor x = copy_of(embeds).reshaped({R, H});
+  if (c.bf16()) ops::round_bf16(x.f(), R * H);  // inputs_embeds is a bf16 tensor
+  Tensor h = Tensor::f32({R, H}), t = Tensor::f32({R, H});
+  Tensor q = Tensor::f32({R, qd}), k = Tensor::f32({R, kd}), v = Tensor::f32({R, kd});
+  Tensor att = Tensor::f32({R, qd});
+  Tensor gate = Tensor::f32({R, intermediate_}), up = Tensor::f32({R, intermediate_});
+  std::vector<int64_t> pos(static_cast<size_t>(R));
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t i = 0; i < T; ++i) pos[size_t(b * T + i)] = P0 + i;
+  // HF: fp32 1 / fp32 sqrt(hd); CUDA applies the division as a multiply by this reciprocal.
+  const float scale = 1.0f / float(std::sqrt(double(hd)));
+
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    const Layer& L = layers_[l];
+    ops::rms_norm(c, x.f(), R, H, *L.input_norm, eps_, h.f());
+    ops::linear(c, L.q, h.f(), R, q.f());
+    ops::linear(c, L.k, h.f(), R, k.f());
+    ops::linear(c, L.v, h.f(), R, v.f());
+    ops::rope(c, rope_, q.f(), R, nh, pos.data());
+    ops::rope(c, rope_, k.f(), R, nkv, pos.data());
+    float* ck = cache.k[l].f();
+    float* cv = cache.v[l].f();
+    for (int64_t b = 0; b < B; ++b) {
+      std::memcpy(ck + (b * cap + P0) * kd, k.f() + b * T * kd, size_t(T * kd) * sizeof(float));
+      std::memcpy(cv + (b * cap + P0) * kd, v.f() + b * T * kd, size_t(T * kd) * sizeof(float));
+      // Each sequence attends to its own cached keys 0 .. P0+i (causal).
+      ops::attention(c, ops::AttentionKind::Eager, q.f() + b * T * qd, T, ck + b * cap * kd,
+                     cv + b * cap * kd, S, nh, nkv, hd, scale, true, att.f() + b * T * qd);
+    }
+    ops::linear(c, L.o, att.f(), R, t.f());
+    ops::add(c, x.f(), t.f(), R * H, x.f());
+    ops::rms_norm(c, x.f(), R, H, *L.post_norm, eps_, h.f());
+    ops::linear(c, L.gate, h.f(), R, gate.f());
+    ops::linear(c, L.up, h.f(), R, up.f());
+    ops::silu_mul(c, gate.f(), up.f(), R * intermediate_, gate.f());
+    ops::linear(c, L.down, gate.f(), R, t.f());
+    ops::add(c, x.f(), t.f(), R * H, x.f());
+    if (dump) dump("language_model.model.layers." + std::to_string(l), copy_of(x).reshaped({B, T, H}));
+  }
+  cache.len = S;
+
+  if (!last_only) {
+    Tensor out = Tensor::f32({B, T, H});
+    ops::rms_norm(c, x.f(), R, H, *norm_, eps_, out.f());
+    return out;
+  }
+  Tensor last = Tensor::f32({B, H}), out = Tensor::f32({B, 1, H});
+  for (int64_t b = 0; b < B; ++b)
+    std::memcpy(last.f() + b * H, x.f() + (b * T + T - 1) * H, size_t(H) * sizeof(float));
+  ops::rms_norm(c, last.f(), B, H, *norm_, eps_, out.f());
+  return out;
+}
+
+Tensor Llm::logits(const ops::Context& c, const Tensor& hidden) const {
+  if (hidden.dtype() != DType::F32 || hidden.shape().empty() || hidden.dim(-1) != hidden_)
+    fail(
+        ErrorKind::InvalidArgument, "lm_head",
+        "hidden states must be f32 [..., " + std::to_string(hidden_) + "], got " + shape_str(hidden.shape()));
+  const int64_t rows = hidden.numel() / hidden_;
+  Tensor out = Tensor::f32({rows, vocab_});
+  ops::linear(c, lm_head_, hidden.f(), rows, out.f());  // bf16 GEMM output in BF16 mode, then .float()
+  return out;
+}
+
+}  // namespace janus
