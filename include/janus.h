@@ -78,6 +78,83 @@ janus_status janus_token_string(const janus_model* model, int32_t id, char* buf,
 janus_status janus_detokenize(const janus_model* model, const int32_t* ids, size_t n, int skip_special,
                               char* buf, size_t cap, size_t* n_out);
 
+
+/* ---------------------------------------------------------------- inference contexts */
+
+typedef enum janus_precision {
+  JANUS_PRECISION_BF16 = 0, /* default: bf16 weights, rounding where the official bf16 run rounds */
+  JANUS_PRECISION_FP32 = 1, /* exact fp32 reference mode (bf16 weights upcast) */
+} janus_precision;
+
+/* A context owns the inference state (thread pool, KV cache, conversation) of one user of a model.
+ * One model may serve several contexts; one context is used by one thread at a time. */
+typedef struct janus_context janus_context;
+
+typedef struct janus_context_params {
+  int n_threads;             /* <= 0: all cores */
+  janus_precision precision;
+  int reference_ops;         /* 1: plain reference kernels only (debugging, tests) */
+  const char* dump_dir;      /* when set, named intermediate tensors are written there as .npy */
+} janus_context_params;
+
+janus_context_params janus_context_default_params(void);
+janus_status janus_context_create(janus_model* model, const janus_context_params* params, janus_context** out);
+void janus_context_free(janus_context* ctx);
+
+/* ---------------------------------------------------------------- understanding */
+
+typedef struct janus_image_input {
+  const char* path;    /* an image file (PNG, JPEG, WebP, BMP, GIF), or NULL ... */
+  const uint8_t* data; /* ... encoded image bytes */
+  size_t size;
+} janus_image_input;
+
+typedef struct janus_message {
+  const char* role;    /* "user" or "assistant" */
+  const char* content; /* may contain <image_placeholder> tags marking where its images go */
+  const janus_image_input* images;
+  size_t n_images;
+} janus_message;
+
+typedef struct janus_sampling_params {
+  float temperature;        /* 0: greedy (argmax, lowest index on ties) */
+  float top_p;              /* 1: off */
+  int top_k;                /* 0: off */
+  float repetition_penalty; /* 1: off */
+  uint64_t seed;
+} janus_sampling_params;
+
+typedef struct janus_understand_params {
+  janus_sampling_params sampling;
+  int max_new_tokens;
+  const char* const* stop; /* stop strings (not included in the answer) */
+  size_t n_stop;
+} janus_understand_params;
+
+typedef struct janus_understand_stats {
+  int prompt_tokens;       /* positions in the rendered prompt (image tokens included) */
+  int reused_tokens;       /* of those, taken from the KV cache of the previous turn */
+  int generated_tokens;
+  double encode_ms;        /* image preprocessing + vision tower + aligner */
+  double prefill_ms;
+  double decode_ms;
+  char stop_reason[16];    /* "eos", "length", "stop", "cancelled" */
+} janus_understand_stats;
+
+/* Called with each new piece of answer text (whole UTF-8 characters). Return non-zero to stop. */
+typedef int (*janus_text_callback)(const char* piece, size_t len, void* user);
+
+janus_understand_params janus_understand_default_params(void);
+/* Answers the last (user) message of a conversation. The whole conversation is rendered with the
+ * model's official template each call; the KV cache is reused for the unchanged prefix.
+ * *answer receives the full answer (free with janus_string_free); stats may be NULL. */
+janus_status janus_understand(janus_context* ctx, const janus_message* messages, size_t n_messages,
+                              const janus_understand_params* params, janus_text_callback on_text, void* user,
+                              char** answer, janus_understand_stats* stats);
+/* Forgets the conversation state (KV cache) of the context. */
+void janus_context_reset(janus_context* ctx);
+void janus_string_free(char* s);
+
 #ifdef __cplusplus
 }
 #endif

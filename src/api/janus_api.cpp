@@ -1,17 +1,34 @@
 // The C API boundary: every exception stops here and becomes a status + thread-local message.
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 #include <string>
 
 #include "core/error.h"
+#include "core/thread_pool.h"
 #include "io/hub/hub.h"
+#include "io/image/image.h"
+#include "io/npy/npy.h"
 #include "janus.h"
 #include "models/model_bundle.h"
+#include "models/understanding_model.h"
+#include "pipelines/understand.h"
 
 struct janus_model {
   std::unique_ptr<janus::ModelBundle> bundle;
   std::string info_json;
   std::string tensors_json;
+};
+
+struct janus_context {
+  janus_model* model = nullptr;
+  std::unique_ptr<janus::ThreadPool> pool;
+  janus::ops::Context ops;
+  std::string dump_dir;
+  std::unique_ptr<janus::UnderstandingModel> understanding;  // built on first use
+  std::unique_ptr<janus::UnderstandSession> session;
 };
 
 namespace {
@@ -64,6 +81,11 @@ janus_status guarded(F&& f) {
   }
 }
 
+void log_message(janus_log_level level, const std::string& msg) {
+  std::lock_guard<std::mutex> lock(g_log_mu);
+  if (g_log_cb) g_log_cb(level, msg.c_str(), g_log_user);
+}
+
 // Copies s into (buf, cap) and reports the full length, so callers can retry with a larger buffer.
 void copy_out(const std::string& s, char* buf, size_t cap, size_t* n_out) {
   if (n_out) *n_out = s.size();
@@ -72,6 +94,26 @@ void copy_out(const std::string& s, char* buf, size_t cap, size_t* n_out) {
 
 void require(bool ok, const char* what) {
   if (!ok) janus::fail(janus::ErrorKind::InvalidArgument, "", what);
+}
+
+// --dump-dir: every named tensor becomes <dir>/<name>.npy (names follow the PyTorch module paths).
+janus::DumpFn make_dumper(const std::string& dir) {
+  if (dir.empty()) return {};
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) janus::fail(janus::ErrorKind::Io, dir, "cannot create dump folder: " + ec.message());
+  return [dir](const std::string& name, const janus::Tensor& t) {
+    std::string file = name;
+    for (char& ch : file)
+      if (ch == '/' || ch == '\\') ch = '_';
+    janus::write_npy(std::filesystem::path(dir) / (file + ".npy"), t.dtype(), t.shape(), t.data<uint8_t>());
+  };
+}
+
+janus::Image load_image(const janus_image_input& in, size_t index) {
+  if (in.path) return janus::decode_image_file(in.path);
+  if (in.data && in.size) return janus::decode_image_memory(in.data, in.size, "<image " + std::to_string(index) + ">");
+  janus::fail(janus::ErrorKind::InvalidArgument, "image " + std::to_string(index), "neither a path nor data given");
 }
 
 }  // namespace
@@ -179,5 +221,103 @@ janus_status janus_detokenize(const janus_model* model, const int32_t* ids, size
              n_out);
   });
 }
+
+janus_context_params janus_context_default_params(void) {
+  janus_context_params p{};
+  p.precision = JANUS_PRECISION_BF16;
+  return p;
+}
+
+janus_status janus_context_create(janus_model* model, const janus_context_params* params, janus_context** out) {
+  return guarded([&] {
+    require(model && out, "janus_context_create: NULL argument");
+    *out = nullptr;
+    janus_context_params p = params ? *params : janus_context_default_params();
+    auto c = std::make_unique<janus_context>();
+    c->model = model;
+    c->pool = std::make_unique<janus::ThreadPool>(p.n_threads);
+    c->ops.pool = c->pool.get();
+    c->ops.precision = p.precision == JANUS_PRECISION_FP32 ? janus::ops::Precision::F32 : janus::ops::Precision::BF16;
+    c->ops.reference = p.reference_ops != 0;
+    if (p.dump_dir) c->dump_dir = p.dump_dir;
+    *out = c.release();
+  });
+}
+
+void janus_context_free(janus_context* ctx) { delete ctx; }
+
+void janus_context_reset(janus_context* ctx) {
+  if (ctx && ctx->session) ctx->session->reset();
+}
+
+janus_understand_params janus_understand_default_params(void) {
+  janus_understand_params p{};
+  p.sampling.temperature = 0.0f;  // the official examples decode greedily
+  p.sampling.top_p = 1.0f;
+  p.sampling.repetition_penalty = 1.0f;
+  p.max_new_tokens = 512;
+  return p;
+}
+
+janus_status janus_understand(janus_context* ctx, const janus_message* messages, size_t n_messages,
+                              const janus_understand_params* params, janus_text_callback on_text, void* user,
+                              char** answer, janus_understand_stats* stats) {
+  if (answer) *answer = nullptr;
+  return guarded([&] {
+    require(ctx && (messages || n_messages == 0), "janus_understand: NULL argument");
+    const janus::ModelBundle& bundle = *ctx->model->bundle;
+    if (!bundle.tokenizer || !bundle.weights)
+      janus::fail(janus::ErrorKind::InvalidArgument, bundle.dir.string(), "not a Janus model loaded with its weights");
+    janus_understand_params p = params ? *params : janus_understand_default_params();
+    std::vector<janus::Message> conv;
+    for (size_t i = 0; i < n_messages; ++i) {
+      const janus_message& m = messages[i];
+      std::string where = "message " + std::to_string(i);
+      require(m.role && m.content, ("janus_understand: " + where + " lacks role or content").c_str());
+      janus::Message msg;
+      std::string role = m.role;
+      if (role == "user") msg.role = janus::Role::User;
+      else if (role == "assistant") msg.role = janus::Role::Assistant;
+      else janus::fail(janus::ErrorKind::InvalidArgument, where, "role must be \"user\" or \"assistant\", not \"" + role + "\"");
+      msg.content = m.content;
+      for (size_t k = 0; k < m.n_images; ++k) msg.images.push_back(load_image(m.images[k], k));
+      conv.push_back(std::move(msg));
+    }
+    if (!ctx->understanding) {
+      ctx->understanding = janus::build_understanding_model(bundle, ctx->ops.precision);
+      ctx->session = std::make_unique<janus::UnderstandSession>(bundle, *ctx->understanding, ctx->ops);
+    }
+    janus::UnderstandParams up;
+    up.sampling.temperature = p.sampling.temperature;
+    up.sampling.top_p = p.sampling.top_p;
+    up.sampling.top_k = p.sampling.top_k;
+    up.sampling.repetition_penalty = p.sampling.repetition_penalty;
+    up.sampling.seed = p.sampling.seed;
+    up.max_new_tokens = p.max_new_tokens;
+    for (size_t i = 0; i < p.n_stop; ++i)
+      if (p.stop && p.stop[i]) up.stop.emplace_back(p.stop[i]);
+    janus::TextCallback cb;
+    if (on_text) cb = [&](std::string_view piece) { return on_text(piece.data(), piece.size(), user) == 0; };
+    janus::UnderstandResult r = ctx->session->respond(conv, up, cb, make_dumper(ctx->dump_dir));
+    for (const std::string& w : r.warnings) log_message(JANUS_LOG_WARN, w);
+    if (stats) {
+      *stats = janus_understand_stats{};
+      stats->prompt_tokens = int(r.prompt_tokens);
+      stats->reused_tokens = int(r.reused_tokens);
+      stats->generated_tokens = int(r.output_ids.size());
+      stats->encode_ms = r.encode_ms;
+      stats->prefill_ms = r.prefill_ms;
+      stats->decode_ms = r.decode_ms;
+      std::snprintf(stats->stop_reason, sizeof stats->stop_reason, "%s", janus::stop_reason_name(r.stop_reason));
+    }
+    if (answer) {
+      *answer = static_cast<char*>(std::malloc(r.text.size() + 1));
+      if (!*answer) throw std::bad_alloc();
+      std::memcpy(*answer, r.text.c_str(), r.text.size() + 1);
+    }
+  });
+}
+
+void janus_string_free(char* s) { std::free(s); }
 
 }  // extern "C"

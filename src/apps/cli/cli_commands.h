@@ -1,7 +1,10 @@
 // Sub-command entry points of the `janus` CLI; each returns the process exit status.
 #pragma once
 
+#include <CLI/CLI.hpp>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "janus.h"
 
@@ -29,7 +32,35 @@ struct TokenizeOptions {
   bool jsonl = false;
 };
 
+// Options shared by the commands that run the model.
+struct RunOptions {
+  std::string model;
+  std::string precision = "bf16";  // bf16 | fp32
+  int threads = 0;
+  bool reference_ops = false;
+  std::string dump_dir;
+  int max_tokens = 512;
+  float temperature = 0.0f;
+  float top_p = 1.0f;
+  int top_k = 0;
+  float repetition_penalty = 1.0f;
+  uint64_t seed = 0;
+  std::vector<std::string> stop;
+};
+
+struct UnderstandOptions {
+  RunOptions run;
+  std::vector<std::string> images;
+  std::string prompt;
+  std::string conversation;  // FILE.json: [{"role","content","images":[paths]}, ...]
+  bool json = false;
+};
+
 int run_info(const InfoOptions& o, const CommonOptions& c);
+int run_understand(const UnderstandOptions& o, const CommonOptions& c);
+int run_chat(const RunOptions& o, const CommonOptions& c);
+// Adds the RunOptions flags to a sub-command.
+void add_run_options(CLI::App* sub, RunOptions& o);
 int run_tokenize(const TokenizeOptions& o, const CommonOptions& c);
 
 // Shared by commands: model params from the common flags, a stderr logger and progress bar.

@@ -37,11 +37,27 @@ int main(int argc, char** argv) {
                     "read one JSON string per line on stdin, write one object per line");
   add_common(tok_cmd);
 
+  janus_cli::UnderstandOptions und;
+  CLI::App* und_cmd = app.add_subcommand("understand", "answer questions about images");
+  janus_cli::add_run_options(und_cmd, und.run);
+  und_cmd->add_option("-i,--image", und.images, "image file (repeatable; order matches <image_placeholder> tags)");
+  und_cmd->add_option("-p,--prompt", und.prompt, "question or instruction");
+  und_cmd->add_option("--conversation", und.conversation, "JSON list of turns {role, content, images}");
+  und_cmd->add_flag("--json", und.json, "print one JSON object with the answer and statistics");
+  add_common(und_cmd);
+
+  janus_cli::RunOptions chat;
+  CLI::App* chat_cmd = app.add_subcommand("chat", "interactive multi-turn chat about images");
+  janus_cli::add_run_options(chat_cmd, chat);
+  add_common(chat_cmd);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  if (*und_cmd) return janus_cli::run_understand(und, common);
+  if (*chat_cmd) return janus_cli::run_chat(chat, common);
   if (*info_cmd) return janus_cli::run_info(info, common);
   tok.text_given = tok_cmd->count("text") > 0;
   if (*tok_cmd) return janus_cli::run_tokenize(tok, common);
