@@ -1,18 +1,56 @@
-// Portable fast paths: threaded, f32 accumulation, weights converted on the fly.
-// (Vectorised AVX-512/oneDNN kernels replace these per CPU feature; see issue 6.)
+// Fast kernels behind ops::linear and ops::attention, chosen per call by active_isa():
+//   linear, rows < kGemmMinRows (decode): GEMV kernels streaming W once per 4 rows, threaded over
+//     output rows (AVX512_BF16 vdpbf16ps in BF16 mode; AVX-512 / AVX2 FMA on upcast weights else);
+//   linear, more rows (prefill/encode): oneDNN matmul on fixed 256-column tiles spread over the
+//     pool: f32 matmul on weight tiles upcast per call (exact for bf16/f16; in BF16 mode x is
+//     bf16-valued, so the products equal bf16 ones), or with AMX the bf16 matmul straight from the
+//     stored W (see gemm_bf16_preferred);
+//   attention: AVX-512 blocked kernel threaded over (head, 4-query block);
+//   Isa::Portable (or a CPU without AVX2): the plain threaded loops below.
+// Every output element's arithmetic is fixed by the shape alone, so results do not depend on the
+// thread count.
 #include "core/ops/ops_fast.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
-#include "core/ops/ops_ref.h"
+#include "core/ops/attention_kernels.h"
+#include "core/ops/cpu_features.h"
+#include "core/ops/gemm_onednn.h"
+#include "core/ops/gemv_kernels.h"
 
 namespace janus::ops::fast {
 
 namespace {
+
+// Below: GEMV kernels (≤ 8 passes over W of 4 rows each); at or above: oneDNN tiles, whose
+// per-tile weight upcast and packing only pay off with enough rows (measured crossover ~32).
+constexpr int64_t kGemmMinRows = 32;
+constexpr int64_t kGemmTile = 256;  // output columns per oneDNN call
+
 inline float rb(const Context& c, float v) {
   return c.bf16() ? bf16_to_f32(f32_to_bf16(v)) : v;
 }
+
+template <class F>
+void parallel(const Context& c, int64_t n, int64_t min_chunk, F f) {
+  if (c.pool)
+    c.pool->parallel_for(n, f, min_chunk);
+  else
+    f(0, n, 0);
+}
+
+// dst = src rounded to bf16 (may alias).
+void round_rows(const float* src, float* dst, int64_t n) {
+#if JANUS_OPS_X86
+  if (active_isa() >= Isa::Avx512) return kern::round_bf16_avx512(src, dst, n);
+#endif
+  for (int64_t i = 0; i < n; ++i) dst[i] = bf16_to_f32(f32_to_bf16(src[i]));
+}
+
+// ---- portable paths -------------------------------------------------------------------------
 
 // Dot product of an f32 row with one weight row, converting the weight per element.
 template <class W>
@@ -34,18 +72,11 @@ float cvt_f16(uint16_t v) {
 float cvt_f32(float v) {
   return v;
 }
-}  // namespace
 
-void linear(const Context& c, const Linear& l, const float* x, int64_t rows, float* y) {
-  std::vector<float> xr;
-  if (c.bf16()) {  // the GEMM input is a bf16 tensor
-    xr.assign(x, x + rows * l.in);
-    round_bf16(xr.data(), int64_t(xr.size()));
-    x = xr.data();
-  }
-  std::vector<float> bias(static_cast<size_t>(l.bias ? l.out : 0));
-  for (int64_t o = 0; l.bias && o < l.out; ++o) bias[size_t(o)] = weight_at(*l.bias, o);
-  auto body = [&](int64_t o0, int64_t o1, int) {
+// x already rounded in BF16 mode; bias as f32 or null.
+void linear_portable(const Context& c, const Linear& l, const float* x, int64_t rows, const float* bias,
+                     float* y) {
+  parallel(c, l.out, 16, [&](int64_t o0, int64_t o1, int) {
     for (int64_t o = o0; o < o1; ++o) {
       for (int64_t r = 0; r < rows; ++r) {
         const float* xv = x + r * l.in;
@@ -61,22 +92,18 @@ void linear(const Context& c, const Linear& l, const float* x, int64_t rows, flo
             acc = dot_row(xv, static_cast<const float*>(l.weight->data) + o * l.in, l.in, cvt_f32);
             break;
         }
-        if (l.bias) acc += bias[size_t(o)];
+        if (bias) acc += bias[o];
         y[r * l.out + o] = rb(c, acc);
       }
     }
-  };
-  if (c.pool)
-    c.pool->parallel_for(l.out, body, 16);
-  else
-    body(0, l.out, 0);
+  });
 }
 
-void attention(const Context& c, AttentionKind kind, const float* q, int64_t T, const float* k,
-               const float* v, int64_t S, int64_t nh, int64_t nkv, int64_t hd, float scale, bool causal,
-               float* out) {
+void attention_portable(const Context& c, AttentionKind kind, const float* q, int64_t T, const float* k,
+                        const float* v, int64_t S, int64_t nh, int64_t nkv, int64_t hd, float scale,
+                        bool causal, float* out) {
   // Heads are independent: split them over threads, each running the reference math in f32.
-  auto body = [&](int64_t h0, int64_t h1, int) {
+  parallel(c, nh, 1, [&](int64_t h0, int64_t h1, int) {
     const int64_t group = nh / nkv;
     std::vector<float> s(static_cast<size_t>(S));
     for (int64_t t = 0; t < T; ++t) {
@@ -104,11 +131,156 @@ void attention(const Context& c, AttentionKind kind, const float* q, int64_t T, 
         for (int64_t d = 0; d < hd; ++d) o[d] = rb(c, kind == AttentionKind::Eager ? o[d] : o[d] / sum);
       }
     }
-  };
-  if (c.pool)
-    c.pool->parallel_for(nh, body);
-  else
-    body(0, nh, 0);
+  });
+}
+
+#if JANUS_OPS_X86
+// ---- vectorised linear ----------------------------------------------------------------------
+
+using GemvFn = void (*)(const kern::GemvArgs&, int64_t, int64_t);
+
+void linear_gemv(const Context& c, Isa isa, const Linear& l, const float* x, int64_t rows, const float* bias,
+                 float* y) {
+  const DType wt = l.weight->dtype;
+  const bool avx512 = isa >= Isa::Avx512;
+  const int64_t K = l.in, kpad = (K + 31) / 32 * 32;
+  // BF16 mode with bf16 weights: both operands are bf16, so vdpbf16ps products are exact. It
+  // streams as fast as FMA for 1-2 rows; with more rows its lower throughput shows (measured).
+  const bool dp = wt == DType::BF16 && c.bf16() && isa >= Isa::Avx512Bf16 && rows <= kern::kGemvRowsDpbf16;
+  const int64_t block = dp ? kern::kGemvRowsDpbf16 : avx512 ? kern::kGemvRowsAvx512 : kern::kGemvRowsAvx2;
+  std::vector<uint16_t> xb;
+  for (int64_t r0 = 0; r0 < rows; r0 += block) {
+    kern::GemvArgs a;
+    a.x = x + r0 * K;
+    a.rows = std::min<int64_t>(block, rows - r0);
+    GemvFn fn = dp                  ? kern::gemv_bf16_dpbf16
+                : wt == DType::BF16 ? (avx512 ? kern::gemv_bf16_avx512 : kern::gemv_bf16_avx2)
+                : wt == DType::F16  ? (avx512 ? kern::gemv_f16_avx512 : kern::gemv_f16_avx2)
+                                    : (avx512 ? kern::gemv_f32_avx512 : kern::gemv_f32_avx2);
+    a.K = K;
+    a.w = l.weight->data;
+    a.bias = bias;
+    a.round_out = c.bf16();
+    a.y = y + r0 * l.out;
+    a.N = l.out;
+    if (dp) {  // x is bf16-valued already: its top halves are the bf16 bits
+      xb.assign(size_t(a.rows * kpad), 0);
+      for (int64_t r = 0; r < a.rows; ++r)
+        for (int64_t k = 0; k < K; ++k) xb[size_t(r * kpad + k)] = f32_to_bf16(a.x[r * K + k]);
+      a.xb = xb.data();
+      a.kpad = kpad;
+    }
+    parallel(c, l.out, 64, [&](int64_t o0, int64_t o1, int) { fn(a, o0, o1); });
+  }
+}
+
+void linear_gemm(const Context& c, const Linear& l, const float* x, int64_t rows, const float* bias,
+                 float* y) {
+  const int64_t M = rows, K = l.in, N = l.out, tiles = (N + kGemmTile - 1) / kGemmTile;
+  const DType wt = l.weight->dtype;
+  std::vector<uint16_t> xb;
+  if (c.bf16() && wt == DType::BF16 && gemm_bf16_preferred()) {
+    xb.resize(size_t(M * K));
+    parallel(c, M, 1, [&](int64_t r0, int64_t r1, int) {
+      for (int64_t i = r0 * K; i < r1 * K; ++i) xb[size_t(i)] = f32_to_bf16(x[i]);
+    });
+  }
+  parallel(c, tiles, 1, [&](int64_t t0, int64_t t1, int) {
+    thread_local std::vector<float> wbuf;  // one f32 weight tile [nt, K]
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t n0 = t * kGemmTile, nt = std::min(kGemmTile, N - n0);
+      const float* bt = bias ? bias + n0 : nullptr;
+      float* yt = y + n0;
+      bool done = false;
+      if (!xb.empty())
+        done = kern::gemm_bf16_onednn(xb.data(), M, K, static_cast<const uint16_t*>(l.weight->data) + n0 * K,
+                                      nt, bt, yt, N);
+      if (!done) {
+        const float* w32;
+        if (wt == DType::F32) {
+          w32 = static_cast<const float*>(l.weight->data) + n0 * K;
+        } else {
+          wbuf.resize(size_t(nt * K));
+          const uint16_t* src = static_cast<const uint16_t*>(l.weight->data) + n0 * K;
+          if (wt == DType::F16)
+            kern::convert_f16_avx2(src, wbuf.data(), nt * K);
+          else
+            for (int64_t i = 0; i < nt * K; ++i) wbuf[size_t(i)] = bf16_to_f32(src[i]);
+          w32 = wbuf.data();
+        }
+        done = kern::gemm_f32_onednn(x, M, K, w32, nt, bt, yt, N);
+      }
+      if (!done) {  // oneDNN refused both: plain dot products for this tile
+        for (int64_t r = 0; r < M; ++r)
+          for (int64_t n = 0; n < nt; ++n) {
+            float s = 0;
+            for (int64_t k = 0; k < K; ++k) s += x[r * K + k] * weight_at(*l.weight, (n0 + n) * K + k);
+            yt[r * N + n] = s + (bt ? bt[n] : 0.0f);
+          }
+      }
+      if (c.bf16())
+        for (int64_t r = 0; r < M; ++r) round_rows(yt + r * N, yt + r * N, nt);
+    }
+  });
+}
+
+#endif  // JANUS_OPS_X86
+
+}  // namespace
+
+void linear(const Context& c, const Linear& l, const float* x, int64_t rows, float* y) {
+  if (rows <= 0 || l.out <= 0) return;
+  std::vector<float> xr;
+  if (c.bf16()) {  // the GEMM input is a bf16 tensor
+    xr.resize(size_t(rows * l.in));
+    const float* src = x;
+    parallel(c, rows, std::max<int64_t>(1, 65536 / std::max<int64_t>(1, l.in)),
+             [&](int64_t r0, int64_t r1, int) {
+               round_rows(src + r0 * l.in, xr.data() + r0 * l.in, (r1 - r0) * l.in);
+             });
+    x = xr.data();
+  }
+  std::vector<float> bias(static_cast<size_t>(l.bias ? l.out : 0));
+  for (int64_t o = 0; l.bias && o < l.out; ++o) bias[size_t(o)] = weight_at(*l.bias, o);
+  const float* b = l.bias ? bias.data() : nullptr;
+#if JANUS_OPS_X86
+  const Isa isa = active_isa();
+  if (isa != Isa::Portable && l.in > 0) {
+    if (rows < kGemmMinRows) return linear_gemv(c, isa, l, x, rows, b, y);
+    return linear_gemm(c, l, x, rows, b, y);
+  }
+#endif
+  linear_portable(c, l, x, rows, b, y);
+}
+
+void attention(const Context& c, AttentionKind kind, const float* q, int64_t T, const float* k,
+               const float* v, int64_t S, int64_t nh, int64_t nkv, int64_t hd, float scale, bool causal,
+               float* out) {
+  if (T <= 0 || nh <= 0 || hd <= 0) return;
+  if (!JANUS_OPS_X86 || active_isa() < Isa::Avx512 || S <= 0)
+    return attention_portable(c, kind, q, T, k, v, S, nh, nkv, hd, scale, causal, out);
+#if JANUS_OPS_X86
+  kern::AttnArgs a;
+  a.eager = kind == AttentionKind::Eager;
+  a.round = c.bf16();
+  a.q = q;
+  a.k = k;
+  a.v = v;
+  a.out = out;
+  a.T = T;
+  a.S = S;
+  a.nh = nh;
+  a.nkv = nkv;
+  a.hd = hd;
+  a.scale = scale;
+  a.causal = causal;
+  const size_t scratch = kern::attn_scratch_floats(a);
+  parallel(c, nh * kern::attn_blocks(a), 1, [&](int64_t i0, int64_t i1, int) {
+    thread_local std::vector<float> buf;
+    if (buf.size() < scratch) buf.resize(scratch);
+    kern::attention_avx512(a, i0, i1, buf.data());
+  });
+#endif
 }
 
 }  // namespace janus::ops::fast

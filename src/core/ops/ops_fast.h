@@ -1,4 +1,5 @@
-// Fast kernels behind ops.h (selected at run time by CPU features). Same semantics as ops_ref.
+// Fast kernels behind ops.h (selected per call by active_isa(), see cpu_features.h and the
+// dispatch notes in ops_fast.cpp). Same semantics as ops_ref.
 #pragma once
 
 #include "core/ops/ops.h"
