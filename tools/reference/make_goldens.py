@@ -1,12 +1,15 @@
 #!/usr/bin/python3
 """Writes golden tensors (.npy) for one case from the PyTorch reference.
 
-  make_goldens.py --model DIR --out DIR --case NAME --kind und --image IMG --input-ids IDS.json [--precision bf16]
+  make_goldens.py --model DIR --out DIR --case NAME --kind und --image IMG [--image IMG2 ...] --input-ids IDS.json
+                  [--precision bf16]
   make_goldens.py --model DIR --out DIR --case NAME --kind vq [--seed 7]
   make_goldens.py --model DIR --out DIR --case NAME --kind gen --input-ids GEN_IDS.json [--cfg 5 --steps 8]
 
 IDS.json: {"ids": [...]} from `janus tokenize --json MODEL "<prompt>"` or tools/reference/tokenize_prompt.js
 (the official prompt of §5.2 with BOS, placeholder NOT yet expanded; this script expands it, §5.3).
+Several images: one --image per placeholder, in the order of the placeholders in the prompt (each one
+becomes start + N image + end; image rows are merged in that order, as the official prepare_inputs_embeds).
 Files land in OUT/NAME/ (names follow the C++ --dump-dir names), plus meta.json.
 """
 import argparse

@@ -2,10 +2,13 @@
 # Regenerates tests/data/goldens/ from the PyTorch reference:
 #   tiny random checkpoints (tools/gen_tiny) -> prompt ids (npm tokenizers) -> make_goldens.py.
 # Needs /usr/bin/python3 with torch + Pillow + numpy, node with tools/tokenizer_ref/node_modules (npm ci).
-# Usage: tools/reference/regen.sh [OUT_DIR]   (default tests/data/goldens; checkpoints go to a temp dir)
+# Usage: tools/reference/regen.sh [OUT_DIR [CASE...]]   (default tests/data/goldens; checkpoints go to a temp dir)
+#   With CASE names, only those cases are rewritten and OUT_DIR is not wiped first (the prompt ids under
+#   OUT_DIR/ids are all re-rendered; they are deterministic, so untouched ones keep their bytes).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${1:-$ROOT/tests/data/goldens}
+ONLY=" ${*:2} "
 IMAGES=${JANUS_IMAGES:-$(cd "$(dirname "$0")/../../.." && pwd)/shared/images}
 PY=/usr/bin/python3
 REF=$ROOT/tools/reference
@@ -13,7 +16,7 @@ CK=$(mktemp -d)
 trap 'rm -rf "$CK"' EXIT
 
 $PY "$ROOT/tools/gen_tiny/gen_tiny.py" --model all --size tiny --out "$CK" >/dev/null
-rm -rf "$OUT"
+[[ $ONLY == "  " ]] && rm -rf "$OUT"
 mkdir -p "$OUT/ids"
 
 ids() {  # ids NAME MODEL_DIR ROLES FLOW (--question Q | --gen-prompt P)
@@ -21,7 +24,12 @@ ids() {  # ids NAME MODEL_DIR ROLES FLOW (--question Q | --gen-prompt P)
   shift 4
   node "$REF/tokenize_prompt.js" --tokenizer "$dir" --roles "$roles" --flow "$flow" "$@" --out "$OUT/ids/$name.json"
 }
-gold() { $PY "$REF/make_goldens.py" --out "$OUT" "$@"; }
+gold() {  # make_goldens.py arguments; skipped when CASE names were given and --case is not one of them
+  local a c=
+  for a in "$@"; do [[ $c == next ]] && c=$a; [[ $a == --case ]] && c=next; done
+  [[ $ONLY == "  " || $ONLY == *" $c "* ]] || return 0
+  $PY "$REF/make_goldens.py" --out "$OUT" "$@"
+}
 
 # Janus-Pro-1B (pytorch_model.bin): understanding in both precisions, generation prefix, VQ decode.
 P=$CK/janus-pro-1b
@@ -61,5 +69,25 @@ gold --model "$P" --case flow_und_fp32 --kind und --precision fp32 --image "$IMA
   --input-ids "$OUT/ids/flow_und.json" --skip pixel_values
 gold --model "$P" --case flow_und_bf16 --kind und --precision bf16 --image "$IMAGES/coco_000000039769.png" \
   --input-ids "$OUT/ids/flow_und.json" --skip pixel_values --skip pixel_u8
+
+# Multi-image and multi-turn understanding on Pro-1B (fp32): conversations as TURNS.json (see
+# tokenize_prompt.js; the turns are kept in the ids file for the CLI test). dog_a's pixel_u8 is stored
+# once, in the multi-turn case; doge's comes from pro1b_und_fp32. Per-layer dumps are left out (size);
+# the multi-turn case skips vision_features too (its image is the multi-image case's second one).
+P=$CK/janus-pro-1b
+cat > "$CK/multi_image.json" <<'JSON'
+[{"role": "user", "content": "<image_placeholder> is Figure 1.\n<image_placeholder> is Figure 2.\nWhich image shows a dog?", "n_images": 2}]
+JSON
+cat > "$CK/multi_turn.json" <<'JSON'
+[{"role": "user", "content": "Describe this image.", "n_images": 1},
+ {"role": "assistant", "content": "A small dog sits on the grass."},
+ {"role": "user", "content": "What color is its fur?"}]
+JSON
+ids pro_multi_image "$P" pro 0 --conversation "$CK/multi_image.json"
+ids pro_multi_turn "$P" pro 0 --conversation "$CK/multi_turn.json"
+gold --model "$P" --case pro1b_multi_image_fp32 --kind und --precision fp32 --image "$IMAGES/janus_doge.png" \
+  --image "$IMAGES/deepseek-vl_dog_a.png" --input-ids "$OUT/ids/pro_multi_image.json" --skip pixel_values --skip pixel_u8
+gold --model "$P" --case pro1b_multi_turn_fp32 --kind und --precision fp32 \
+  --image "$IMAGES/deepseek-vl_dog_a.png" --input-ids "$OUT/ids/pro_multi_turn.json" --skip pixel_values --skip vision_features
 
 du -sh "$OUT"
