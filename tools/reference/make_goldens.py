@@ -96,6 +96,7 @@ def case_vq(a, model, cfg, out, meta):
         dec = model.vq.decode_code(torch.from_numpy(tokens), grid)
     save(out, "vq_tokens", tokens, meta)
     save(out, "decoded", f32(dec), meta)
+    save(out, "decoded_s4", f32(dec)[:, :, ::4, ::4], meta)  # every 4th pixel: 1/16 of the size
     save(out, "image_u8", to_uint8(dec), meta)
     meta.update(seed=a.seed, grid=list(grid), rng="numpy.default_rng(seed).integers(0, K, (1, gh*gw))")
 

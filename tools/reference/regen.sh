@@ -44,8 +44,9 @@ gold --model "$P" --case pro1b_und_bf16 --kind und --precision bf16 --image "$IM
   --input-ids "$OUT/ids/pro_und.json" --skip pixel_values --skip pixel_u8
 gold --model "$P" --case pro1b_gen_fp32 --kind gen --precision fp32 --input-ids "$OUT/ids/pro_gen.json"
 gold --model "$P" --case pro1b_gen_bf16 --kind gen --precision bf16 --input-ids "$OUT/ids/pro_gen.json"
-gold --model "$P" --case pro1b_vq_bf16 --kind vq --precision bf16 --seed 7
+gold --model "$P" --case pro1b_vq_bf16 --kind vq --precision bf16 --seed 7 --skip decoded_s4
 gold --model "$P" --case pro1b_vq_fp32 --kind vq --precision fp32 --seed 7 --skip decoded
+# (decoded_s4 instead: the fp32 check needs values, not only bytes; the full tensor is 1.7 MB)
 
 # Janus-1.3B (model.safetensors, plain roles, runtime-added <image_placeholder>).
 P=$CK/janus-1.3b

@@ -40,6 +40,10 @@ struct Linear {
 // Validates shapes; throws Error(Model) naming the tensor.
 Linear make_linear(const TensorView& weight, const TensorView* bias);
 void linear(const Context& c, const Linear& l, const float* x, int64_t rows, float* y);
+// n linears with the same input size on the same x: ys[i] = linear(*ls[i], x), results identical
+// to the separate calls. Decode runs them as one pass of the pool (q/k/v, gate/up).
+void linear_multi(const Context& c, const Linear* const* ls, int n, const float* x, int64_t rows,
+                  float* const* ys);
 
 // LayerNorm over the last dim (biased variance), affine.
 void layer_norm(const Context& c, const float* x, int64_t rows, int64_t dim, const TensorView& w,
@@ -75,5 +79,39 @@ void attention(const Context& c, AttentionKind kind, const float* q, int64_t T, 
 // Non-overlapping patches: img [C, H, W] -> out [(H/p)*(W/p), C*p*p] in (c, ky, kx) order, the
 // flattening of a conv weight [out, C, p, p]; so patch embedding = patchify + linear.
 void patchify(const float* img, int64_t C, int64_t H, int64_t W, int64_t p, float* out);
+
+// ------------------------------------------------------------------ image ops (NCHW, VQ decoder)
+
+// 2-D convolution, groups = 1: x [n, in, h, w] (f32) -> y [n, out, ho, wo] with
+// ho = (h + 2·pad - kh) / stride + 1. BF16 mode: the convolution result is rounded, then the bias add
+// is its own rounded op (the cuDNN path: conv without bias, then add_(bias)).
+struct Conv2d {
+  const TensorView* weight = nullptr;  // [out, in, kh, kw]
+  const TensorView* bias = nullptr;    // [out] or null
+  int64_t out = 0, in = 0, kh = 0, kw = 0, stride = 1, pad = 0;
+  mutable std::shared_ptr<void> cache;  // fast-path state (f32 weight rows), built on first use
+};
+// Validates shapes and the stride/padding; throws Error(Model) naming the tensor.
+Conv2d make_conv2d(const TensorView& weight, const TensorView* bias, int64_t stride, int64_t pad);
+// Output size of one spatial dim; Error(InvalidArgument) when the kernel does not fit.
+int64_t conv2d_out_size(const Conv2d& conv, int64_t in_size);
+void conv2d(const Context& c, const Conv2d& conv, const float* x, int64_t n, int64_t h, int64_t w, float* y);
+
+// y[m, n] = op(a) · op(b), one rounding in BF16 mode (a bmm). a: [m, k], or [k, m] when a_t;
+// b: [k, n], or [n, k] when b_t. All f32 activations.
+void matmul(const Context& c, const float* a, bool a_t, const float* b, bool b_t, int64_t m, int64_t n,
+            int64_t k, float* y);
+
+// GroupNorm over x [n, ch, hw] (biased variance, f32 stats inside), affine per channel; one rounding.
+void group_norm(const Context& c, const float* x, int64_t n, int64_t ch, int64_t hw, int64_t groups,
+                const TensorView& w, const TensorView& b, float eps, float* y);
+// In place x·sigmoid(x); BF16 mode rounds sigmoid(x) and then the product (two ops, vq_model.nonlinearity).
+void swish(const Context& c, float* x, int64_t n);
+// Nearest-neighbour ×2 upsampling: x [planes, h, w] -> y [planes, 2h, 2w] (value-exact, no rounding).
+void upsample_nearest2x(const Context& c, const float* x, int64_t planes, int64_t h, int64_t w, float* y);
+// Row softmax over x [rows, dim] in place (f32 inside, one rounding).
+void softmax_rows(const Context& c, float* x, int64_t rows, int64_t dim);
+// In place x·s, one rounding (a tensor-times-scalar op).
+void scale(const Context& c, float* x, int64_t n, float s);
 
 }  // namespace janus::ops
