@@ -155,6 +155,48 @@ janus_status janus_understand(janus_context* ctx, const janus_message* messages,
 void janus_context_reset(janus_context* ctx);
 void janus_string_free(char* s);
 
+/* ---------------------------------------------------------------- image generation */
+
+typedef struct janus_image {
+  int width, height;
+  uint8_t* rgb; /* [height, width, 3], owned: free with janus_image_free */
+} janus_image;
+
+typedef struct janus_generate_params {
+  int n_images;        /* 1..16 */
+  float cfg;           /* classifier-free guidance weight (default 5) */
+  float temperature;   /* default 1; 0 = argmax (deterministic) */
+  int top_k;           /* 0 = off */
+  float top_p;         /* 1 = off */
+  uint64_t seed;
+  int upscale;         /* 0 (384x384 as the model makes it), 768 or 1024 (Lanczos, as the official demos) */
+  /* Called after every step with (stage "generate", step, total); return non-zero to cancel. */
+  janus_progress_callback progress;
+  void* progress_user;
+} janus_generate_params;
+
+typedef struct janus_generate_stats {
+  int prompt_tokens;
+  double prefill_ms, tokens_ms, decode_ms; /* decode = VQ decoder */
+} janus_generate_stats;
+
+janus_generate_params janus_generate_default_params(void);
+/* Text-to-image with an autoregressive model (Janus-1.3B, Janus-Pro). images must hold
+ * params->n_images entries; on success each is filled (free with janus_image_free). */
+janus_status janus_generate(janus_context* ctx, const char* prompt, const janus_generate_params* params,
+                            janus_image* images, janus_generate_stats* stats);
+/* Decodes given VQ codes (n_images x 576, raster order) with the model's VQ decoder. */
+janus_status janus_decode_vq(janus_context* ctx, const int32_t* codes, size_t n_images, size_t codes_per_image,
+                             janus_image* images);
+void janus_image_free(janus_image* image);
+/* Reads VQ codes from a .npy file (int64/int32 [n, 576] or [576]); free *codes with janus_codes_free. */
+janus_status janus_read_codes_npy(const char* path, int32_t** codes, size_t* n_images, size_t* codes_per_image);
+void janus_codes_free(int32_t* codes);
+/* Writes a PNG with UTF-8 text metadata (keys[i] -> values[i]); refuses to replace an existing
+ * file unless overwrite. */
+janus_status janus_write_png(const char* path, const janus_image* image, const char* const* keys,
+                             const char* const* values, size_t n_text, int overwrite);
+
 #ifdef __cplusplus
 }
 #endif

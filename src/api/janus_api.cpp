@@ -1,4 +1,6 @@
 // The C API boundary: every exception stops here and becomes a status + thread-local message.
+#include <chrono>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -9,11 +11,16 @@
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "io/hub/hub.h"
+#include "io/image/encode_png.h"
 #include "io/image/image.h"
+#include "io/image/preprocess.h"
 #include "io/npy/npy.h"
 #include "janus.h"
+#include "models/generation_model.h"
 #include "models/model_bundle.h"
 #include "models/understanding_model.h"
+#include "models/vq_decoder.h"
+#include "pipelines/generate_ar.h"
 #include "pipelines/understand.h"
 
 struct janus_model {
@@ -29,6 +36,8 @@ struct janus_context {
   std::string dump_dir;
   std::unique_ptr<janus::UnderstandingModel> understanding;  // built on first use
   std::unique_ptr<janus::UnderstandSession> session;
+  std::unique_ptr<janus::GenerationModel> generation;  // built on first use
+  std::unique_ptr<janus::VqDecoder> vq;
 };
 
 namespace {
@@ -112,8 +121,10 @@ janus::DumpFn make_dumper(const std::string& dir) {
 
 janus::Image load_image(const janus_image_input& in, size_t index) {
   if (in.path) return janus::decode_image_file(in.path);
-  if (in.data && in.size) return janus::decode_image_memory(in.data, in.size, "<image " + std::to_string(index) + ">");
-  janus::fail(janus::ErrorKind::InvalidArgument, "image " + std::to_string(index), "neither a path nor data given");
+  if (in.data && in.size)
+    return janus::decode_image_memory(in.data, in.size, "<image " + std::to_string(index) + ">");
+  janus::fail(janus::ErrorKind::InvalidArgument, "image " + std::to_string(index),
+              "neither a path nor data given");
 }
 
 }  // namespace
@@ -228,7 +239,8 @@ janus_context_params janus_context_default_params(void) {
   return p;
 }
 
-janus_status janus_context_create(janus_model* model, const janus_context_params* params, janus_context** out) {
+janus_status janus_context_create(janus_model* model, const janus_context_params* params,
+                                  janus_context** out) {
   return guarded([&] {
     require(model && out, "janus_context_create: NULL argument");
     *out = nullptr;
@@ -237,14 +249,17 @@ janus_status janus_context_create(janus_model* model, const janus_context_params
     c->model = model;
     c->pool = std::make_unique<janus::ThreadPool>(p.n_threads);
     c->ops.pool = c->pool.get();
-    c->ops.precision = p.precision == JANUS_PRECISION_FP32 ? janus::ops::Precision::F32 : janus::ops::Precision::BF16;
+    c->ops.precision =
+        p.precision == JANUS_PRECISION_FP32 ? janus::ops::Precision::F32 : janus::ops::Precision::BF16;
     c->ops.reference = p.reference_ops != 0;
     if (p.dump_dir) c->dump_dir = p.dump_dir;
     *out = c.release();
   });
 }
 
-void janus_context_free(janus_context* ctx) { delete ctx; }
+void janus_context_free(janus_context* ctx) {
+  delete ctx;
+}
 
 void janus_context_reset(janus_context* ctx) {
   if (ctx && ctx->session) ctx->session->reset();
@@ -267,7 +282,8 @@ janus_status janus_understand(janus_context* ctx, const janus_message* messages,
     require(ctx && (messages || n_messages == 0), "janus_understand: NULL argument");
     const janus::ModelBundle& bundle = *ctx->model->bundle;
     if (!bundle.tokenizer || !bundle.weights)
-      janus::fail(janus::ErrorKind::InvalidArgument, bundle.dir.string(), "not a Janus model loaded with its weights");
+      janus::fail(janus::ErrorKind::InvalidArgument, bundle.dir.string(),
+                  "not a Janus model loaded with its weights");
     janus_understand_params p = params ? *params : janus_understand_default_params();
     std::vector<janus::Message> conv;
     for (size_t i = 0; i < n_messages; ++i) {
@@ -276,9 +292,13 @@ janus_status janus_understand(janus_context* ctx, const janus_message* messages,
       require(m.role && m.content, ("janus_understand: " + where + " lacks role or content").c_str());
       janus::Message msg;
       std::string role = m.role;
-      if (role == "user") msg.role = janus::Role::User;
-      else if (role == "assistant") msg.role = janus::Role::Assistant;
-      else janus::fail(janus::ErrorKind::InvalidArgument, where, "role must be \"user\" or \"assistant\", not \"" + role + "\"");
+      if (role == "user")
+        msg.role = janus::Role::User;
+      else if (role == "assistant")
+        msg.role = janus::Role::Assistant;
+      else
+        janus::fail(janus::ErrorKind::InvalidArgument, where,
+                    "role must be \"user\" or \"assistant\", not \"" + role + "\"");
       msg.content = m.content;
       for (size_t k = 0; k < m.n_images; ++k) msg.images.push_back(load_image(m.images[k], k));
       conv.push_back(std::move(msg));
@@ -308,7 +328,8 @@ janus_status janus_understand(janus_context* ctx, const janus_message* messages,
       stats->encode_ms = r.encode_ms;
       stats->prefill_ms = r.prefill_ms;
       stats->decode_ms = r.decode_ms;
-      std::snprintf(stats->stop_reason, sizeof stats->stop_reason, "%s", janus::stop_reason_name(r.stop_reason));
+      std::snprintf(stats->stop_reason, sizeof stats->stop_reason, "%s",
+                    janus::stop_reason_name(r.stop_reason));
     }
     if (answer) {
       *answer = static_cast<char*>(std::malloc(r.text.size() + 1));
@@ -318,6 +339,168 @@ janus_status janus_understand(janus_context* ctx, const janus_message* messages,
   });
 }
 
-void janus_string_free(char* s) { std::free(s); }
+void janus_string_free(char* s) {
+  std::free(s);
+}
+
+janus_generate_params janus_generate_default_params(void) {
+  janus_generate_params p{};
+  p.n_images = 1;
+  p.cfg = 5.0f;  // generation_inference.py
+  p.temperature = 1.0f;
+  p.top_p = 1.0f;
+  return p;
+}
+
+namespace {
+
+const janus::ModelBundle& generation_bundle(janus_context* ctx) {
+  const janus::ModelBundle& b = *ctx->model->bundle;
+  if (!b.weights || !b.tokenizer)
+    janus::fail(janus::ErrorKind::InvalidArgument, b.dir.string(),
+                "not a Janus model loaded with its weights");
+  if (b.config.kind != janus::ModelKind::Janus)
+    janus::fail(janus::ErrorKind::Unsupported, b.dir.string(),
+                "JanusFlow generates with rectified flow, which this build does not run yet; autoregressive "
+                "generation needs Janus-1.3B or Janus-Pro");
+  return b;
+}
+
+janus::VqDecoder& vq_decoder(janus_context* ctx) {
+  const janus::ModelBundle& b = generation_bundle(ctx);
+  if (!ctx->vq) ctx->vq = std::make_unique<janus::VqDecoder>(*b.weights, *b.dims);
+  return *ctx->vq;
+}
+
+// Decoded [n,3,S,S] -> owned RGB images, optionally Lanczos-upscaled as the official demos do.
+void to_images(const janus::Tensor& decoded, int upscale, janus_image* out) {
+  const int64_t n = decoded.dim(0), S = decoded.dim(2);
+  for (int64_t i = 0; i < n; ++i) {
+    janus::Image img{int(S), int(S), janus::to_uint8_hwc(decoded, i)};
+    if (upscale) img = janus::resize_lanczos(img, upscale, upscale);
+    out[i].width = img.width;
+    out[i].height = img.height;
+    out[i].rgb = static_cast<uint8_t*>(std::malloc(img.rgb.size()));
+    if (!out[i].rgb) throw std::bad_alloc();
+    std::memcpy(out[i].rgb, img.rgb.data(), img.rgb.size());
+  }
+}
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+janus_status janus_generate(janus_context* ctx, const char* prompt, const janus_generate_params* params,
+                            janus_image* images, janus_generate_stats* stats) {
+  return guarded([&] {
+    require(ctx && prompt && images, "janus_generate: NULL argument");
+    janus_generate_params p = params ? *params : janus_generate_default_params();
+    if (p.upscale != 0 && p.upscale != 768 && p.upscale != 1024)
+      janus::fail(janus::ErrorKind::InvalidArgument, "upscale",
+                  "must be 0, 768 or 1024, got " + std::to_string(p.upscale));
+    const janus::ModelBundle& b = generation_bundle(ctx);
+    if (!ctx->generation) ctx->generation = janus::build_generation_model(b, ctx->ops.precision);
+    janus::GenerateParams gp;
+    gp.n = p.n_images;
+    gp.cfg = p.cfg;
+    gp.temperature = p.temperature;
+    gp.top_k = p.top_k;
+    gp.top_p = p.top_p;
+    gp.seed = p.seed;
+    if (p.progress)
+      gp.progress = [&](int step, int total) {
+        return p.progress("generate", uint64_t(step), uint64_t(total), p.progress_user) == 0;
+      };
+    janus::DumpFn dump = make_dumper(ctx->dump_dir);
+    janus::GenerateResult r = janus::generate_tokens(b, *ctx->generation, ctx->ops, prompt, gp, dump);
+    if (r.cancelled) janus::fail(janus::ErrorKind::InvalidArgument, "generate", "cancelled");
+    auto t0 = std::chrono::steady_clock::now();
+    const int64_t per = int64_t(r.tokens.size()) / gp.n;
+    int64_t grid = 1;
+    while (grid * grid < per) ++grid;
+    janus::Tensor decoded = vq_decoder(ctx).decode(ctx->ops, r.tokens.data(), gp.n, grid, dump);
+    if (dump) dump("decoded", decoded);
+    for (int i = 0; i < gp.n; ++i) images[i] = janus_image{};
+    to_images(decoded, p.upscale, images);
+    if (stats) {
+      stats->prompt_tokens = int(r.input_ids.size());
+      stats->prefill_ms = r.prefill_ms;
+      stats->tokens_ms = r.steps_ms;
+      stats->decode_ms = ms_since(t0);
+    }
+  });
+}
+
+janus_status janus_decode_vq(janus_context* ctx, const int32_t* codes, size_t n_images,
+                             size_t codes_per_image, janus_image* images) {
+  return guarded([&] {
+    require(ctx && codes && images && n_images > 0, "janus_decode_vq: NULL argument or no images");
+    int64_t grid = 1;
+    while (size_t(grid * grid) < codes_per_image) ++grid;
+    if (size_t(grid * grid) != codes_per_image)
+      janus::fail(janus::ErrorKind::InvalidArgument, "codes",
+                  std::to_string(codes_per_image) + " codes per image is not a square grid");
+    janus::VqDecoder& vq = vq_decoder(ctx);
+    for (size_t i = 0; i < n_images * codes_per_image; ++i)
+      if (codes[i] < 0 || codes[i] >= vq.codebook_size())
+        janus::fail(janus::ErrorKind::InvalidArgument, "codes",
+                    "code " + std::to_string(codes[i]) + " at index " + std::to_string(i) +
+                        " is outside [0, " + std::to_string(vq.codebook_size()) + ")");
+    janus::DumpFn dump = make_dumper(ctx->dump_dir);
+    janus::Tensor decoded = vq.decode(ctx->ops, codes, int64_t(n_images), grid, dump);
+    if (dump) dump("decoded", decoded);
+    for (size_t i = 0; i < n_images; ++i) images[i] = janus_image{};
+    to_images(decoded, 0, images);
+  });
+}
+
+void janus_image_free(janus_image* image) {
+  if (!image) return;
+  std::free(image->rgb);
+  image->rgb = nullptr;
+}
+
+janus_status janus_read_codes_npy(const char* path, int32_t** codes, size_t* n_images,
+                                  size_t* codes_per_image) {
+  return guarded([&] {
+    require(path && codes && n_images && codes_per_image, "janus_read_codes_npy: NULL argument");
+    *codes = nullptr;
+    janus::NpyArray a = janus::read_npy(path);
+    if (a.dtype != janus::DType::I64 && a.dtype != janus::DType::I32)
+      janus::fail(janus::ErrorKind::InvalidArgument, path, "codes must be int64 or int32");
+    if (a.shape.empty() || a.shape.size() > 2 || a.numel() == 0)
+      janus::fail(janus::ErrorKind::InvalidArgument, path, "codes must have shape [n, 576] or [576]");
+    std::vector<int64_t> v = a.to_i64();
+    *n_images = a.shape.size() == 2 ? size_t(a.shape[0]) : 1;
+    *codes_per_image = size_t(a.shape.back());
+    *codes = static_cast<int32_t*>(std::malloc(v.size() * sizeof(int32_t)));
+    if (!*codes) throw std::bad_alloc();
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (v[i] < INT32_MIN || v[i] > INT32_MAX)
+        janus::fail(janus::ErrorKind::InvalidArgument, path, "code out of range");
+      (*codes)[i] = int32_t(v[i]);
+    }
+  });
+}
+
+void janus_codes_free(int32_t* codes) {
+  std::free(codes);
+}
+
+janus_status janus_write_png(const char* path, const janus_image* image, const char* const* keys,
+                             const char* const* values, size_t n_text, int overwrite) {
+  return guarded([&] {
+    require(path && image && image->rgb, "janus_write_png: NULL argument");
+    janus::Image img{
+        image->width, image->height,
+        std::vector<uint8_t>(image->rgb, image->rgb + size_t(image->width) * size_t(image->height) * 3)};
+    janus::PngText text;
+    for (size_t i = 0; i < n_text; ++i)
+      if (keys[i] && values[i]) text.emplace_back(keys[i], values[i]);
+    janus::write_png_file(path, img, text, overwrite != 0);
+  });
+}
 
 }  // extern "C"

@@ -56,7 +56,29 @@ struct UnderstandOptions {
   bool json = false;
 };
 
+struct GenerateOptions {
+  RunOptions run;
+  std::string prompt;
+  std::string out = "out.png";
+  int n = 1;
+  float cfg = 5.0f;
+  float temperature = 1.0f;  // the official generation default
+  bool seed_given = false;
+  int upscale = 0;
+  bool force = false;
+  bool quiet = false;
+};
+
+struct DecodeVqOptions {
+  RunOptions run;
+  std::string tokens;
+  std::string out = "out.png";
+  bool force = false;
+};
+
 int run_info(const InfoOptions& o, const CommonOptions& c);
+int run_generate(const GenerateOptions& o, const CommonOptions& c);
+int run_decode_vq(const DecodeVqOptions& o, const CommonOptions& c);
 int run_understand(const UnderstandOptions& o, const CommonOptions& c);
 int run_chat(const RunOptions& o, const CommonOptions& c);
 // Adds the RunOptions flags to a sub-command.

@@ -20,7 +20,9 @@ namespace {
 
 std::atomic<bool> g_interrupted{false};
 
-void on_sigint(int) { g_interrupted = true; }
+void on_sigint(int) {
+  g_interrupted = true;
+}
 
 int stream_or_cancel(const char* piece, size_t len, void*) {
   if (g_interrupted) return 1;  // stop generating; the partial answer stays in the history
@@ -57,7 +59,8 @@ int run_chat(const RunOptions& o, const CommonOptions& c) {
     if (tty) std::fprintf(stderr, "janus chat — /image PATH attaches an image, /reset, /quit\n");
     std::string line;
     for (;;) {
-      if (tty) std::fprintf(stderr, pending_images.empty() ? "> " : "[%zu image(s)] > ", pending_images.size());
+      if (tty)
+        std::fprintf(stderr, pending_images.empty() ? "> " : "[%zu image(s)] > ", pending_images.size());
       g_interrupted = false;
       if (!std::getline(std::cin, line)) break;
       if (line.empty()) continue;
@@ -85,13 +88,15 @@ int run_chat(const RunOptions& o, const CommonOptions& c) {
       std::vector<janus_message> msgs;
       for (size_t i = 0; i < history.size(); ++i) {
         for (const std::string& p : history[i].images) images[i].push_back({p.c_str(), nullptr, 0});
-        msgs.push_back({history[i].role.c_str(), history[i].content.c_str(), images[i].data(), images[i].size()});
+        msgs.push_back(
+            {history[i].role.c_str(), history[i].content.c_str(), images[i].data(), images[i].size()});
       }
       std::vector<const char*> stop;
       janus_understand_params up = understand_params(o, stop);
       char* answer = nullptr;
       janus_understand_stats st{};
-      janus_status s = janus_understand(ctx, msgs.data(), msgs.size(), &up, stream_or_cancel, nullptr, &answer, &st);
+      janus_status s =
+          janus_understand(ctx, msgs.data(), msgs.size(), &up, stream_or_cancel, nullptr, &answer, &st);
       std::fputc('\n', stdout);
       std::fflush(stdout);
       if (s != JANUS_OK) {

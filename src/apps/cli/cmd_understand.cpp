@@ -41,11 +41,14 @@ std::vector<Turn> read_conversation(const std::string& path) {
     const auto& t = j[i];
     if (!t.is_object()) throw std::runtime_error(where + ": expected an object");
     Turn turn;
-    if (!t.contains("role") || !t["role"].is_string()) throw std::runtime_error(where + ": role: expected a string");
+    if (!t.contains("role") || !t["role"].is_string())
+      throw std::runtime_error(where + ": role: expected a string");
     turn.role = t["role"];
     if (turn.role != "user" && turn.role != "assistant")
-      throw std::runtime_error(where + ": role: expected \"user\" or \"assistant\", got \"" + turn.role + "\"");
-    if (!t.contains("content") || !t["content"].is_string()) throw std::runtime_error(where + ": content: expected a string");
+      throw std::runtime_error(where + ": role: expected \"user\" or \"assistant\", got \"" + turn.role +
+                               "\"");
+    if (!t.contains("content") || !t["content"].is_string())
+      throw std::runtime_error(where + ": content: expected a string");
     turn.content = t["content"];
     if (t.contains("images")) {
       if (!t["images"].is_array()) throw std::runtime_error(where + ": images: expected an array of paths");
@@ -74,7 +77,8 @@ int run_understand(const UnderstandOptions& o, const CommonOptions& c) {
   std::vector<Turn> turns;
   try {
     if (!o.conversation.empty()) {
-      if (!o.prompt.empty() || !o.images.empty()) throw std::runtime_error("give --conversation, or -i/-p, not both");
+      if (!o.prompt.empty() || !o.images.empty())
+        throw std::runtime_error("give --conversation, or -i/-p, not both");
       turns = read_conversation(o.conversation);
     } else {
       if (o.prompt.empty()) throw std::runtime_error("-p/--prompt is required (or --conversation FILE.json)");
@@ -101,22 +105,25 @@ int run_understand(const UnderstandOptions& o, const CommonOptions& c) {
     janus_understand_params up = understand_params(o.run, stop);
     char* answer = nullptr;
     janus_understand_stats st{};
-    janus_status s = janus_understand(ctx, msgs.data(), msgs.size(), &up, o.json ? nullptr : stream_to_stdout, nullptr,
-                                      &answer, &st);
+    janus_status s = janus_understand(ctx, msgs.data(), msgs.size(), &up, o.json ? nullptr : stream_to_stdout,
+                                      nullptr, &answer, &st);
     if (s != JANUS_OK) return report_error(s);
     std::string text = answer ? answer : "";
     janus_string_free(answer);
     if (o.json) {
-      nlohmann::ordered_json j = {{"text", text},
-                                  {"stop_reason", st.stop_reason},
-                                  {"prompt_tokens", st.prompt_tokens},
-                                  {"generated_tokens", st.generated_tokens},
-                                  {"timings_ms", {{"encode", st.encode_ms}, {"prefill", st.prefill_ms}, {"decode", st.decode_ms}}}};
+      nlohmann::ordered_json j = {
+          {"text", text},
+          {"stop_reason", st.stop_reason},
+          {"prompt_tokens", st.prompt_tokens},
+          {"generated_tokens", st.generated_tokens},
+          {"timings_ms", {{"encode", st.encode_ms}, {"prefill", st.prefill_ms}, {"decode", st.decode_ms}}}};
       std::cout << j.dump() << "\n";
     } else {
       std::cout << "\n";
       if (c.verbose)
-        std::fprintf(stderr, "janus: %d prompt tokens, %d generated (%s); encode %.0f ms, prefill %.0f ms, decode %.1f tok/s\n",
+        std::fprintf(stderr,
+                     "janus: %d prompt tokens, %d generated (%s); encode %.0f ms, prefill %.0f ms, decode "
+                     "%.1f tok/s\n",
                      st.prompt_tokens, st.generated_tokens, st.stop_reason, st.encode_ms, st.prefill_ms,
                      st.decode_ms > 0 ? st.generated_tokens * 1000.0 / st.decode_ms : 0.0);
     }

@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
   janus_cli::UnderstandOptions und;
   CLI::App* und_cmd = app.add_subcommand("understand", "answer questions about images");
   janus_cli::add_run_options(und_cmd, und.run);
-  und_cmd->add_option("-i,--image", und.images, "image file (repeatable; order matches <image_placeholder> tags)");
+  und_cmd->add_option("-i,--image", und.images,
+                      "image file (repeatable; order matches <image_placeholder> tags)");
   und_cmd->add_option("-p,--prompt", und.prompt, "question or instruction");
   und_cmd->add_option("--conversation", und.conversation, "JSON list of turns {role, content, images}");
   und_cmd->add_flag("--json", und.json, "print one JSON object with the answer and statistics");
@@ -51,11 +52,49 @@ int main(int argc, char** argv) {
   janus_cli::add_run_options(chat_cmd, chat);
   add_common(chat_cmd);
 
+  janus_cli::GenerateOptions gen;
+  CLI::App* gen_cmd = app.add_subcommand("generate", "text to image (Janus-1.3B, Janus-Pro)");
+  gen_cmd->add_option("-m,--model", gen.run.model, "model folder or hub repo id")->required();
+  gen_cmd->add_option("-p,--prompt", gen.prompt, "what to draw")->required();
+  gen_cmd->add_option("-o,--output", gen.out, "PNG path (out-1.png ... for several images)");
+  gen_cmd->add_option("-n,--images", gen.n, "images to generate (1-16)");
+  gen_cmd->add_option("--cfg", gen.cfg, "classifier-free guidance weight")->check(CLI::Range(0.0f, 50.0f));
+  gen_cmd->add_option("--temperature", gen.temperature, "sampling temperature (0 = argmax)")
+      ->check(CLI::Range(0.0f, 10.0f));
+  gen_cmd->add_option("--top-k", gen.run.top_k, "keep the k most likely codes (0 = off)")
+      ->check(CLI::NonNegativeNumber);
+  gen_cmd->add_option("--top-p", gen.run.top_p, "nucleus threshold")->check(CLI::Range(0.0f, 1.0f));
+  CLI::Option* seed_opt =
+      gen_cmd->add_option("-s,--seed", gen.run.seed, "seed (default: random, printed and stored in the PNG)");
+  gen_cmd->add_option("--upscale", gen.upscale, "768 or 1024: Lanczos upscale as the official demos")
+      ->check(CLI::IsMember({0, 768, 1024}));
+  gen_cmd->add_flag("--force", gen.force, "overwrite existing output files");
+  gen_cmd->add_flag("-q,--quiet", gen.quiet, "no progress or summary on stderr");
+  gen_cmd->add_option("--precision", gen.run.precision, "bf16 or fp32")
+      ->check(CLI::IsMember({"bf16", "fp32"}));
+  gen_cmd->add_option("-t,--threads", gen.run.threads, "threads (default: all cores)");
+  gen_cmd->add_option("--dump-dir", gen.run.dump_dir, "write named intermediate tensors there as .npy");
+  add_common(gen_cmd);
+
+  janus_cli::DecodeVqOptions dvq;
+  CLI::App* dvq_cmd = app.add_subcommand("decode-vq", "decode VQ codes (.npy, [n,576]) to PNG");
+  dvq_cmd->add_option("-m,--model", dvq.run.model, "model folder or hub repo id")->required();
+  dvq_cmd->add_option("--tokens", dvq.tokens, "int64/int32 .npy of codes")->required();
+  dvq_cmd->add_option("-o,--output", dvq.out, "PNG path");
+  dvq_cmd->add_flag("--force", dvq.force, "overwrite existing output files");
+  dvq_cmd->add_option("--precision", dvq.run.precision, "bf16 or fp32")
+      ->check(CLI::IsMember({"bf16", "fp32"}));
+  dvq_cmd->add_option("--dump-dir", dvq.run.dump_dir, "write named intermediate tensors there as .npy");
+  add_common(dvq_cmd);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  gen.seed_given = seed_opt->count() > 0;
+  if (*gen_cmd) return janus_cli::run_generate(gen, common);
+  if (*dvq_cmd) return janus_cli::run_decode_vq(dvq, common);
   if (*und_cmd) return janus_cli::run_understand(und, common);
   if (*chat_cmd) return janus_cli::run_chat(chat, common);
   if (*info_cmd) return janus_cli::run_info(info, common);

@@ -14,7 +14,8 @@ void add_run_options(CLI::App* sub, RunOptions& o) {
   sub->add_option("--temperature", o.temperature, "0 = greedy (default, as the official examples)")
       ->check(CLI::Range(0.0f, 100.0f));
   sub->add_option("--top-p", o.top_p, "nucleus sampling threshold")->check(CLI::Range(0.0f, 1.0f));
-  sub->add_option("--top-k", o.top_k, "keep the k most likely tokens (0 = off)")->check(CLI::NonNegativeNumber);
+  sub->add_option("--top-k", o.top_k, "keep the k most likely tokens (0 = off)")
+      ->check(CLI::NonNegativeNumber);
   sub->add_option("--repeat-penalty", o.repetition_penalty, "repetition penalty (1 = off)")
       ->check(CLI::Range(0.01f, 100.0f));
   sub->add_option("-s,--seed", o.seed, "sampling seed");
