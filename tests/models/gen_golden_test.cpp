@@ -33,6 +33,7 @@
 #include "core/thread_pool.h"
 #include "io/npy/npy.h"
 #include "models/generation_model.h"
+#include "../common/tiny_models.h"
 #include "models/model_bundle.h"
 
 using namespace janus;
@@ -42,37 +43,9 @@ namespace {
 
 const fs::path kGoldens = fs::path(JANUS_SOURCE_DIR) / "tests/data/goldens";
 
-std::string python() {
-  const char* p = std::getenv("JANUS_PYTHON");
-  return p ? p : "/usr/bin/python3";
-}
-
-// The tiny checkpoints of regen.sh (seed 0), generated once per build tree under the same hashed name
-// as understanding_golden_test.cpp uses (built aside and renamed: ctest runs processes in parallel).
+// The shared tiny checkpoints (tests/common/tiny_models.h): seed 0, as tools/reference/regen.sh.
 const fs::path& tiny_dir() {
-  static const fs::path dir = [] {
-    if (std::system((python() + " -c 'import numpy' >/dev/null 2>&1").c_str()) != 0) return fs::path();
-    const fs::path tools = fs::path(JANUS_SOURCE_DIR) / "tools/gen_tiny";
-    std::string src;
-    for (const char* f : {"gen_tiny.py", "tables.py", "checkpoint_io.py"}) {
-      std::ifstream in(tools / f);
-      src += std::string(std::istreambuf_iterator<char>(in), {});
-    }
-    char tag[32];
-    std::snprintf(tag, sizeof tag, "%016zx", std::hash<std::string>{}(src));
-    const fs::path d = fs::path(JANUS_BINARY_DIR) / ("golden_tiny-" + std::string(tag));
-    if (fs::exists(d)) return d;
-    const fs::path tmp = d.string() + ".tmp" + std::to_string(::getpid());
-    fs::remove_all(tmp);
-    const std::string cmd = python() + " '" + (tools / "gen_tiny.py").string() +
-                            "' --model all --size tiny --seed 0 --out '" + tmp.string() + "' --ref '" +
-                            JANUS_SOURCE_DIR + "/tests/data/config' >/dev/null 2>&1";
-    if (std::system(cmd.c_str()) != 0) return fs::path();
-    std::error_code ec;
-    fs::rename(tmp, d, ec);
-    if (ec) fs::remove_all(tmp, ec);
-    return fs::exists(d) ? d : fs::path();
-  }();
+  static const fs::path dir = janus::test::tiny_models_dir();
   return dir;
 }
 
@@ -152,7 +125,7 @@ const Case kCases[] = {
 class GenGolden : public ::testing::TestWithParam<Case> {
  protected:
   void SetUp() override {
-    if (tiny_dir().empty()) GTEST_SKIP() << python() << " with numpy is needed to generate tiny checkpoints";
+    if (tiny_dir().empty()) GTEST_SKIP() << "python3 with numpy is needed to generate tiny checkpoints";
   }
 };
 
@@ -232,7 +205,7 @@ INSTANTIATE_TEST_SUITE_P(Tiny, GenGolden, ::testing::ValuesIn(kCases),
 class GenParts : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (tiny_dir().empty()) GTEST_SKIP() << python() << " with numpy is needed to generate tiny checkpoints";
+    if (tiny_dir().empty()) GTEST_SKIP() << "python3 with numpy is needed to generate tiny checkpoints";
   }
 };
 

@@ -19,7 +19,7 @@
 #include "models/model_bundle.h"
 #include "pipelines/sampling.h"
 #include "text/tokenizer.h"
-#include "tiny_models.h"
+#include "../common/tiny_models.h"
 
 using namespace janus;
 using janus::test::expect_error;

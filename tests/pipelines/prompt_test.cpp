@@ -11,7 +11,7 @@
 #include "io/npy/npy.h"
 #include "models/model_bundle.h"
 #include "text/tokenizer.h"
-#include "tiny_models.h"
+#include "../common/tiny_models.h"
 
 using namespace janus;
 using janus::test::expect_error;

@@ -8,7 +8,7 @@
 #include <set>
 
 #include "core/error.h"
-#include "tiny_models.h"
+#include "../common/tiny_models.h"
 
 using namespace janus;
 using janus::test::expect_error;

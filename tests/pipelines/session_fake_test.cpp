@@ -11,7 +11,7 @@
 #include "pipelines/understand_backend.h"
 #include "text/tokenizer.h"
 #include "text/utf8.h"
-#include "tiny_models.h"
+#include "../common/tiny_models.h"
 
 using namespace janus;
 using janus::test::expect_error;

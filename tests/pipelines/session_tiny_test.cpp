@@ -14,7 +14,7 @@
 #include "models/understanding_model.h"
 #include "pipelines/understand.h"
 #include "text/tokenizer.h"
-#include "tiny_models.h"
+#include "../common/tiny_models.h"
 
 using namespace janus;
 using janus::test::expect_error;

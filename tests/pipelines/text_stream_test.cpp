@@ -6,7 +6,7 @@
 
 #include "text/tokenizer.h"
 #include "text/utf8.h"
-#include "tiny_models.h"
+#include "../common/tiny_models.h"
 
 using namespace janus;
 

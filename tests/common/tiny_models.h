@@ -36,7 +36,7 @@ inline std::filesystem::path tiny_models_dir() {
     }
     char tag[32];
     std::snprintf(tag, sizeof tag, "%016zx", std::hash<std::string>{}(src));
-    const fs::path out = fs::path(JANUS_BINARY_DIR) / ("pipelines_tiny-" + std::string(tag));
+    const fs::path out = fs::path(JANUS_BINARY_DIR) / ("tiny_models-" + std::string(tag));
     if (fs::exists(out)) return out;
     // ctest may run test processes in parallel: build privately, then rename into place.
     const fs::path tmp = out.string() + ".tmp" + std::to_string(::getpid());
