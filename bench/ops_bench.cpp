@@ -73,6 +73,24 @@ void BM_MemRead2T(benchmark::State& st) {
 }
 BENCHMARK(BM_MemRead2T)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// One pool round trip with an empty body: the fixed cost each decode op pays (hand-off + join).
+void BM_PoolRoundTrip(benchmark::State& st) {
+  int64_t sink = 0;
+  for (auto _ : st) {
+    if (st.range(0))
+      pool().parallel_dynamic(
+          64, [&](int64_t b, int64_t, int) { benchmark::DoNotOptimize(sink += b); }, 32);
+    else
+      pool().parallel_for(64, [&](int64_t b, int64_t, int) { benchmark::DoNotOptimize(sink += b); });
+  }
+}
+BENCHMARK(BM_PoolRoundTrip)
+    ->ArgNames({"dynamic"})
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+
 // Args: isa, bf16 mode, rows, N, K.
 void BM_Gemv(benchmark::State& st) {
   ops::set_isa_cap(ops::Isa(st.range(0)));

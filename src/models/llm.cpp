@@ -166,9 +166,11 @@ Tensor Llm::forward(const ops::Context& c, const Tensor& embeds, KvCache& cache,
   for (size_t l = 0; l < layers_.size(); ++l) {
     const Layer& L = layers_[l];
     ops::rms_norm(c, x.f(), R, H, *L.input_norm, eps_, h.f());
-    ops::linear(c, L.q, h.f(), R, q.f());
-    ops::linear(c, L.k, h.f(), R, k.f());
-    ops::linear(c, L.v, h.f(), R, v.f());
+    {  // one pass of the pool for all three (decode is bound by their weight reads)
+      const ops::Linear* ls[3] = {&L.q, &L.k, &L.v};
+      float* ys[3] = {q.f(), k.f(), v.f()};
+      ops::linear_multi(c, ls, 3, h.f(), R, ys);
+    }
     ops::rope(c, rope_, q.f(), R, nh, pos.data());
     ops::rope(c, rope_, k.f(), R, nkv, pos.data());
     float* ck = cache.k[l].f();
@@ -183,8 +185,11 @@ Tensor Llm::forward(const ops::Context& c, const Tensor& embeds, KvCache& cache,
     ops::linear(c, L.o, att.f(), R, t.f());
     ops::add(c, x.f(), t.f(), R * H, x.f());
     ops::rms_norm(c, x.f(), R, H, *L.post_norm, eps_, h.f());
-    ops::linear(c, L.gate, h.f(), R, gate.f());
-    ops::linear(c, L.up, h.f(), R, up.f());
+    {
+      const ops::Linear* ls[2] = {&L.gate, &L.up};
+      float* ys[2] = {gate.f(), up.f()};
+      ops::linear_multi(c, ls, 2, h.f(), R, ys);
+    }
     ops::silu_mul(c, gate.f(), up.f(), R * intermediate_, gate.f());
     ops::linear(c, L.down, gate.f(), R, t.f());
     ops::add(c, x.f(), t.f(), R * H, x.f());

@@ -3,8 +3,10 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
+#include "core/error.h"
 #include "core/ops/gemv_kernels.h"
 #include "core/ops/ops.h"
 #include "ops_test_util.h"
@@ -171,6 +173,62 @@ TEST(OpsLinear, SameBitsForOneAndTwoThreads) {
         }
     }
   }
+}
+
+// linear_multi (q/k/v, gate/up in one pool pass) gives the bits of separate linear calls, with
+// mixed output sizes (tails not multiples of the 4-row tiles), mixed dtypes, biases on some,
+// rows covering the GEMV blocks and the GEMM, on 1 and 2 threads and every kernel path.
+TEST(OpsLinear, MultiEqualsSeparateCalls) {
+  ThreadPool one(1), two(2);
+  const int64_t outs[] = {70, 515, 6, 1000};
+  const DType dts[] = {DType::BF16, DType::BF16, DType::F32, DType::F16};
+  for (int64_t rows : {1, 2, 3, 5, 33}) {
+    for (int64_t in : {2048, 45}) {
+      auto x = randn(size_t(rows * in), 31);
+      std::vector<OwnedWeight> ws, bs;
+      std::vector<ops::Linear> ls;
+      for (int i = 0; i < 4; ++i) {
+        ws.push_back(make_weight(dts[i], {outs[i], in}, randn(size_t(outs[i] * in), 40 + i, 0.05f)));
+        bs.push_back(make_weight(dts[i], {outs[i]}, randn(size_t(outs[i]), 50 + i), "b"));
+      }
+      for (int i = 0; i < 4; ++i)
+        ls.push_back(ops::make_linear(ws[size_t(i)].view, i % 2 ? &bs[size_t(i)].view : nullptr));
+      for (int n : {1, 2, 4}) {
+        const ops::Linear* lp[4];
+        for (int i = 0; i < n; ++i) lp[i] = &ls[size_t(i)];
+        for (ops::Precision p : kPrecisions)
+          for (const Path& path : kernel_paths())
+            for (ThreadPool* pool : {&one, &two, static_cast<ThreadPool*>(nullptr)}) {
+              UsePath use(path);
+              ops::Context c{pool, p, false};
+              std::vector<std::vector<float>> want(static_cast<size_t>(n)), got(static_cast<size_t>(n));
+              float* yp[4];
+              for (int i = 0; i < n; ++i) {
+                want[size_t(i)].resize(size_t(rows * outs[i]));
+                got[size_t(i)].assign(size_t(rows * outs[i]), NAN);
+                ops::linear(c, ls[size_t(i)], x.data(), rows, want[size_t(i)].data());
+                yp[i] = got[size_t(i)].data();
+              }
+              ops::linear_multi(c, lp, n, x.data(), rows, yp);
+              for (int i = 0; i < n; ++i)
+                ASSERT_EQ(
+                    0, std::memcmp(want[size_t(i)].data(), got[size_t(i)].data(), want[size_t(i)].size() * 4))
+                    << path_name(path) << " rows=" << rows << " in=" << in << " n=" << n << " linear " << i
+                    << (pool ? " threads=" + std::to_string(pool->size()) : " no pool");
+            }
+      }
+    }
+  }
+}
+
+TEST(OpsLinear, MultiRejectsDifferentInputSizes) {
+  auto a = make_weight(DType::F32, {4, 8}, randn(32, 1));
+  auto b = make_weight(DType::F32, {4, 9}, randn(36, 2), "other");
+  ops::Linear la = ops::make_linear(a.view, nullptr), lb = ops::make_linear(b.view, nullptr);
+  const ops::Linear* ls[2] = {&la, &lb};
+  std::vector<float> x(9), y0(4), y1(4);
+  float* ys[2] = {y0.data(), y1.data()};
+  EXPECT_THROW(ops::linear_multi(ops::Context{}, ls, 2, x.data(), 1, ys), Error);
 }
 
 TEST(OpsCpu, ActiveLevelNeverAboveDetected) {

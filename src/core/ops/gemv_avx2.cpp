@@ -52,7 +52,10 @@ JANUS_T256 void tile(const GemvArgs& a, int64_t o) {
   for (; k + 8 <= K; k += 8) {
     __m256 xv[R];
     for (int r = 0; r < R; ++r) xv[r] = _mm256_loadu_ps(a.x + r * K + k);
+    const bool line = (k * int64_t(sizeof(T))) % 64 == 0;  // one prefetch per cache line
     for (int j = 0; j < OB; ++j) {
+      // Rows start cold at page ends: fetch the next tile's rows ahead (see gemv_avx512.cpp).
+      if (OB > 1 && line) _mm_prefetch(reinterpret_cast<const char*>(w + (j + OB) * K + k), _MM_HINT_T0);
       __m256 wv = L::full(w + j * K + k);
       for (int r = 0; r < R; ++r) acc[r][j] = _mm256_fmadd_ps(xv[r], wv, acc[r][j]);
     }

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <string>
 
 #include "core/error.h"
 #include "core/ops/ops_fast.h"
@@ -69,6 +70,20 @@ Linear make_linear(const TensorView& weight, const TensorView* bias) {
 void linear(const Context& c, const Linear& l, const float* x, int64_t rows, float* y) {
   if (c.reference) return ref::linear(c, l, x, rows, y);
   fast::linear(c, l, x, rows, y);
+}
+
+void linear_multi(const Context& c, const Linear* const* ls, int n, const float* x, int64_t rows,
+                  float* const* ys) {
+  for (int i = 1; i < n; ++i)
+    if (ls[i]->in != ls[0]->in)
+      fail(ErrorKind::InvalidArgument, ls[i]->weight->name,
+           "linear_multi: input size " + std::to_string(ls[i]->in) + " differs from " +
+               std::to_string(ls[0]->in));
+  if (c.reference) {
+    for (int i = 0; i < n; ++i) ref::linear(c, *ls[i], x, rows, ys[i]);
+    return;
+  }
+  fast::linear_multi(c, ls, n, x, rows, ys);
 }
 
 void layer_norm(const Context& c, const float* x, int64_t rows, int64_t dim, const TensorView& w,

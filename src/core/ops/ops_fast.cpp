@@ -139,38 +139,78 @@ void attention_portable(const Context& c, AttentionKind kind, const float* q, in
 
 using GemvFn = void (*)(const kern::GemvArgs&, int64_t, int64_t);
 
-void linear_gemv(const Context& c, Isa isa, const Linear& l, const float* x, int64_t rows, const float* bias,
-                 float* y) {
-  const DType wt = l.weight->dtype;
+// Output rows claimed at a time by a pool thread in the GEMV: small enough that a preempted or
+// late thread's share is picked up by the others (this runs on shared machines), big enough that
+// the claim is free; a multiple of the kernels' 4-row tiles.
+int64_t gemv_grain(const Context& c, int64_t total) {
+  const int64_t threads = c.pool ? c.pool->size() : 1;
+  return std::clamp<int64_t>(total / (threads * 8), 16, 256) / 4 * 4;
+}
+
+// y_i = x·W_iᵀ (+ b_i) for n linears sharing x and K, as one parallel job over all their output
+// rows (each output's arithmetic is the single-linear one, so the split cannot change results).
+// biases[i]: f32 or null.
+void linear_gemv(const Context& c, Isa isa, const Linear* const* ls, int n, const float* x, int64_t rows,
+                 const float* const* biases, float* const* ys) {
   const bool avx512 = isa >= Isa::Avx512;
-  const int64_t K = l.in, kpad = (K + 31) / 32 * 32;
+  const int64_t K = ls[0]->in, kpad = (K + 31) / 32 * 32;
   // BF16 mode with bf16 weights: both operands are bf16, so vdpbf16ps products are exact. It
   // streams as fast as FMA for 1-2 rows; with more rows its lower throughput shows (measured).
-  const bool dp = wt == DType::BF16 && c.bf16() && isa >= Isa::Avx512Bf16 && rows <= kern::kGemvRowsDpbf16;
-  const int64_t block = dp ? kern::kGemvRowsDpbf16 : avx512 ? kern::kGemvRowsAvx512 : kern::kGemvRowsAvx2;
+  auto use_dp = [&](const Linear& l) {
+    return l.weight->dtype == DType::BF16 && c.bf16() && isa >= Isa::Avx512Bf16 &&
+           rows <= kern::kGemvRowsDpbf16;
+  };
+  bool any_dp = false, all_dp = true;
+  for (int i = 0; i < n; ++i) {
+    any_dp = any_dp || use_dp(*ls[i]);
+    all_dp = all_dp && use_dp(*ls[i]);
+  }
+  const int64_t block = all_dp ? kern::kGemvRowsDpbf16 : avx512 ? kern::kGemvRowsAvx512 : kern::kGemvRowsAvx2;
   std::vector<uint16_t> xb;
+  std::vector<kern::GemvArgs> args(static_cast<size_t>(n));
+  std::vector<GemvFn> fns(static_cast<size_t>(n));
+  std::vector<int64_t> start(size_t(n) + 1, 0);  // linear i owns joint output rows [start[i], start[i+1])
+  for (int i = 0; i < n; ++i) start[size_t(i) + 1] = start[size_t(i)] + ls[i]->out;
+  const int64_t total = start[size_t(n)];
   for (int64_t r0 = 0; r0 < rows; r0 += block) {
-    kern::GemvArgs a;
-    a.x = x + r0 * K;
-    a.rows = std::min<int64_t>(block, rows - r0);
-    GemvFn fn = dp                  ? kern::gemv_bf16_dpbf16
-                : wt == DType::BF16 ? (avx512 ? kern::gemv_bf16_avx512 : kern::gemv_bf16_avx2)
-                : wt == DType::F16  ? (avx512 ? kern::gemv_f16_avx512 : kern::gemv_f16_avx2)
-                                    : (avx512 ? kern::gemv_f32_avx512 : kern::gemv_f32_avx2);
-    a.K = K;
-    a.w = l.weight->data;
-    a.bias = bias;
-    a.round_out = c.bf16();
-    a.y = y + r0 * l.out;
-    a.N = l.out;
-    if (dp) {  // x is bf16-valued already: its top halves are the bf16 bits
-      xb.assign(size_t(a.rows * kpad), 0);
-      for (int64_t r = 0; r < a.rows; ++r)
-        for (int64_t k = 0; k < K; ++k) xb[size_t(r * kpad + k)] = f32_to_bf16(a.x[r * K + k]);
-      a.xb = xb.data();
-      a.kpad = kpad;
+    const int64_t nr = std::min<int64_t>(block, rows - r0);
+    if (any_dp) {  // x is bf16-valued already: its top halves are the bf16 bits
+      xb.assign(size_t(nr * kpad), 0);
+      for (int64_t r = 0; r < nr; ++r)
+        for (int64_t k = 0; k < K; ++k) xb[size_t(r * kpad + k)] = f32_to_bf16(x[(r0 + r) * K + k]);
     }
-    parallel(c, l.out, 64, [&](int64_t o0, int64_t o1, int) { fn(a, o0, o1); });
+    for (int i = 0; i < n; ++i) {
+      const Linear& l = *ls[i];
+      const DType wt = l.weight->dtype;
+      const bool dp = use_dp(l);
+      kern::GemvArgs& a = args[size_t(i)];
+      a.x = x + r0 * K;
+      a.rows = nr;
+      fns[size_t(i)] = dp                  ? kern::gemv_bf16_dpbf16
+                       : wt == DType::BF16 ? (avx512 ? kern::gemv_bf16_avx512 : kern::gemv_bf16_avx2)
+                       : wt == DType::F16  ? (avx512 ? kern::gemv_f16_avx512 : kern::gemv_f16_avx2)
+                                           : (avx512 ? kern::gemv_f32_avx512 : kern::gemv_f32_avx2);
+      a.K = K;
+      a.w = l.weight->data;
+      a.bias = biases[i];
+      a.round_out = c.bf16();
+      a.y = ys[i] + r0 * l.out;
+      a.N = l.out;
+      if (dp) {
+        a.xb = xb.data();
+        a.kpad = kpad;
+      }
+    }
+    auto body = [&](int64_t b, int64_t e, int) {
+      for (int i = 0; i < n && b < e; ++i) {
+        const int64_t lo = std::max(b, start[size_t(i)]), hi = std::min(e, start[size_t(i) + 1]);
+        if (lo < hi) fns[size_t(i)](args[size_t(i)], lo - start[size_t(i)], hi - start[size_t(i)]);
+      }
+    };
+    if (c.pool)
+      c.pool->parallel_dynamic(total, body, gemv_grain(c, total));
+    else
+      body(0, total, 0);
   }
 }
 
@@ -228,29 +268,45 @@ void linear_gemm(const Context& c, const Linear& l, const float* x, int64_t rows
 
 }  // namespace
 
-void linear(const Context& c, const Linear& l, const float* x, int64_t rows, float* y) {
-  if (rows <= 0 || l.out <= 0) return;
+void linear_multi(const Context& c, const Linear* const* ls, int n, const float* x, int64_t rows,
+                  float* const* ys) {
+  if (rows <= 0 || n <= 0) return;
+  const int64_t K = ls[0]->in;
   std::vector<float> xr;
   if (c.bf16()) {  // the GEMM input is a bf16 tensor
-    xr.resize(size_t(rows * l.in));
+    xr.resize(size_t(rows * K));
     const float* src = x;
-    parallel(c, rows, std::max<int64_t>(1, 65536 / std::max<int64_t>(1, l.in)),
-             [&](int64_t r0, int64_t r1, int) {
-               round_rows(src + r0 * l.in, xr.data() + r0 * l.in, (r1 - r0) * l.in);
-             });
+    parallel(
+        c, rows, std::max<int64_t>(1, 65536 / std::max<int64_t>(1, K)),
+        [&](int64_t r0, int64_t r1, int) { round_rows(src + r0 * K, xr.data() + r0 * K, (r1 - r0) * K); });
     x = xr.data();
   }
-  std::vector<float> bias(static_cast<size_t>(l.bias ? l.out : 0));
-  for (int64_t o = 0; l.bias && o < l.out; ++o) bias[size_t(o)] = weight_at(*l.bias, o);
-  const float* b = l.bias ? bias.data() : nullptr;
+  std::vector<std::vector<float>> bias(static_cast<size_t>(n));
+  std::vector<const float*> b(size_t(n), nullptr);
+  for (int i = 0; i < n; ++i) {
+    const Linear& l = *ls[i];
+    if (!l.bias) continue;
+    bias[size_t(i)].resize(size_t(l.out));
+    for (int64_t o = 0; o < l.out; ++o) bias[size_t(i)][size_t(o)] = weight_at(*l.bias, o);
+    b[size_t(i)] = bias[size_t(i)].data();
+  }
 #if JANUS_OPS_X86
   const Isa isa = active_isa();
-  if (isa != Isa::Portable && l.in > 0) {
-    if (rows < kGemmMinRows) return linear_gemv(c, isa, l, x, rows, b, y);
-    return linear_gemm(c, l, x, rows, b, y);
+  if (isa != Isa::Portable && K > 0) {
+    if (rows < kGemmMinRows) return linear_gemv(c, isa, ls, n, x, rows, b.data(), ys);
+    for (int i = 0; i < n; ++i)
+      if (ls[i]->out > 0) linear_gemm(c, *ls[i], x, rows, b[size_t(i)], ys[i]);
+    return;
   }
 #endif
-  linear_portable(c, l, x, rows, b, y);
+  for (int i = 0; i < n; ++i)
+    if (ls[i]->out > 0) linear_portable(c, *ls[i], x, rows, b[size_t(i)], ys[i]);
+}
+
+void linear(const Context& c, const Linear& l, const float* x, int64_t rows, float* y) {
+  const Linear* ls[1] = {&l};
+  float* ys[1] = {y};
+  fast::linear_multi(c, ls, 1, x, rows, ys);
 }
 
 void attention(const Context& c, AttentionKind kind, const float* q, int64_t T, const float* k,
@@ -275,11 +331,18 @@ void attention(const Context& c, AttentionKind kind, const float* q, int64_t T, 
   a.scale = scale;
   a.causal = causal;
   const size_t scratch = kern::attn_scratch_floats(a);
-  parallel(c, nh * kern::attn_blocks(a), 1, [&](int64_t i0, int64_t i1, int) {
+  auto body = [&](int64_t i0, int64_t i1, int) {
     thread_local std::vector<float> buf;
     if (buf.size() < scratch) buf.resize(scratch);
     kern::attention_avx512(a, i0, i1, buf.data());
-  });
+  };
+  // Claimed a kv head's items at a time (the kernel may transpose K once per kv head), so a
+  // preempted thread's heads are taken over; items are independent, so the split changes nothing.
+  const int64_t items = nh * kern::attn_blocks(a);
+  if (c.pool)
+    c.pool->parallel_dynamic(items, body, kern::attn_blocks(a) * (nh / nkv));
+  else
+    body(0, items, 0);
 #endif
 }
 

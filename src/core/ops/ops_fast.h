@@ -7,6 +7,8 @@
 namespace janus::ops::fast {
 
 void linear(const Context& c, const Linear& l, const float* x, int64_t rows, float* y);
+void linear_multi(const Context& c, const Linear* const* ls, int n, const float* x, int64_t rows,
+                  float* const* ys);
 void attention(const Context& c, AttentionKind kind, const float* q, int64_t T, const float* k,
                const float* v, int64_t S, int64_t nh, int64_t nkv, int64_t hd, float scale, bool causal,
                float* out);
