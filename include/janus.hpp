@@ -32,6 +32,7 @@ class Model {
     model_.reset(m);
   }
   const janus_model* get() const { return model_.get(); }
+  janus_model* get() { return model_.get(); }
   std::string info_json() const { return janus_model_info_json(model_.get()); }
   std::string tensors_json() const { return janus_model_tensors_json(model_.get()); }
 
@@ -75,6 +76,23 @@ class Model {
     void operator()(janus_model* m) const { janus_model_free(m); }
   };
   std::unique_ptr<janus_model, Deleter> model_;
+};
+
+// An inference context on a model (the model must outlive it).
+class Context {
+ public:
+  Context(Model& model, const janus_context_params& params) {
+    janus_context* c = nullptr;
+    check(janus_context_create(model.get(), &params, &c));
+    ctx_.reset(c);
+  }
+  janus_context* get() const { return ctx_.get(); }
+
+ private:
+  struct Deleter {
+    void operator()(janus_context* c) const { janus_context_free(c); }
+  };
+  std::unique_ptr<janus_context, Deleter> ctx_;
 };
 
 }  // namespace janus_cpp

@@ -42,10 +42,8 @@ int run_chat(const RunOptions& o, const CommonOptions& c) {
   install_logger(c);
   try {
     janus_cpp::Model model(o.model, model_params(c, true));
-    janus_context_params cp = context_params(o);
-    janus_context* ctx = nullptr;
-    janus_cpp::check(janus_context_create(const_cast<janus_model*>(model.get()), &cp, &ctx));
-    std::unique_ptr<janus_context, void (*)(janus_context*)> ctx_owner(ctx, janus_context_free);
+    janus_cpp::Context context(model, context_params(o));
+    janus_context* ctx = context.get();
 
     // No SA_RESTART: Ctrl-C at the prompt interrupts the read, which ends the session.
     struct sigaction sa {};

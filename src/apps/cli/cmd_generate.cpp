@@ -100,10 +100,8 @@ int run_generate(const GenerateOptions& o, const CommonOptions& c) {
       o.seed_given ? o.run.seed : std::random_device{}() | (uint64_t(std::random_device{}()) << 32);
   try {
     janus_cpp::Model model(o.run.model, model_params(c, true));
-    janus_context_params cp = context_params(o.run);
-    janus_context* ctx = nullptr;
-    janus_cpp::check(janus_context_create(const_cast<janus_model*>(model.get()), &cp, &ctx));
-    std::unique_ptr<janus_context, void (*)(janus_context*)> ctx_owner(ctx, janus_context_free);
+    janus_cpp::Context context(model, context_params(o.run));
+    janus_context* ctx = context.get();
     janus_generate_params gp = janus_generate_default_params();
     gp.n_images = o.n;
     gp.cfg = o.cfg;
@@ -153,10 +151,8 @@ int run_decode_vq(const DecodeVqOptions& o, const CommonOptions& c) {
       return 2;
     }
     janus_cpp::Model model(o.run.model, model_params(c, true));
-    janus_context_params cp = context_params(o.run);
-    janus_context* ctx = nullptr;
-    janus_cpp::check(janus_context_create(const_cast<janus_model*>(model.get()), &cp, &ctx));
-    std::unique_ptr<janus_context, void (*)(janus_context*)> ctx_owner(ctx, janus_context_free);
+    janus_cpp::Context context(model, context_params(o.run));
+    janus_context* ctx = context.get();
     std::vector<janus_image> imgs(n);
     janus_status s = janus_decode_vq(ctx, codes, n, per, imgs.data());
     if (s != JANUS_OK) return report_error(s);

@@ -90,10 +90,8 @@ int run_understand(const UnderstandOptions& o, const CommonOptions& c) {
   }
   try {
     janus_cpp::Model model(o.run.model, model_params(c, true));
-    janus_context_params cp = context_params(o.run);
-    janus_context* ctx = nullptr;
-    janus_cpp::check(janus_context_create(const_cast<janus_model*>(model.get()), &cp, &ctx));
-    std::unique_ptr<janus_context, void (*)(janus_context*)> ctx_owner(ctx, janus_context_free);
+    janus_cpp::Context context(model, context_params(o.run));
+    janus_context* ctx = context.get();
 
     std::vector<std::vector<janus_image_input>> images(turns.size());
     std::vector<janus_message> msgs;
