@@ -28,12 +28,12 @@
 #include <string>
 #include <vector>
 
+#include "../common/model_fixtures.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "io/image/image.h"
 #include "io/image/preprocess.h"
 #include "io/npy/npy.h"
-#include "../common/tiny_models.h"
 #include "models/model_bundle.h"
 #include "models/understanding_model.h"
 
@@ -42,33 +42,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kGoldens = fs::path(JANUS_SOURCE_DIR) / "tests/data/goldens";
-
-// The shared tiny checkpoints (tests/common/tiny_models.h): seed 0, as tools/reference/regen.sh.
-const fs::path& tiny_dir() {
-  static const fs::path dir = janus::test::tiny_models_dir();
-  return dir;
-}
-
-const ModelBundle& bundle(const std::string& model) {
-  static std::map<std::string, std::unique_ptr<ModelBundle>> cache;
-  auto& b = cache[model];
-  if (!b) b = load_model_bundle(tiny_dir() / model, true);
-  return *b;
-}
-
-ThreadPool& pool() {
-  static ThreadPool p(2);
-  return p;
-}
-
-ops::Context context(ops::Precision p) {
-  ops::Context c;
-  c.pool = &pool();
-  c.precision = p;
-  if (std::getenv("JANUS_OPS_REFERENCE")) c.reference = true;  // to localise a fast-kernel discrepancy
-  return c;
-}
+using janus::test::bundle;
+using janus::test::context;
+using janus::test::pool;
+using janus::test::tiny_dir;
+const std::filesystem::path& kGoldens = janus::test::goldens();
 
 struct Golden {
   std::vector<float> v;

@@ -30,10 +30,10 @@
 #include <string>
 #include <vector>
 
+#include "../common/model_fixtures.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "io/npy/npy.h"
-#include "../common/tiny_models.h"
 #include "models/model_bundle.h"
 #include "models/vq_decoder.h"
 
@@ -42,13 +42,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kGoldens = fs::path(JANUS_SOURCE_DIR) / "tests/data/goldens";
-
-// The shared tiny checkpoints (tests/common/tiny_models.h): seed 0, as tools/reference/regen.sh.
-const fs::path& tiny_dir() {
-  static const fs::path dir = janus::test::tiny_models_dir();
-  return dir;
-}
+using janus::test::context;
+using janus::test::pool;
+using janus::test::tiny_dir;
+const std::filesystem::path& kGoldens = janus::test::goldens();
 
 struct Loaded {
   std::unique_ptr<ModelBundle> bundle;
@@ -62,19 +59,6 @@ const Loaded& load(const fs::path& dir) {
     l.vq = std::make_unique<VqDecoder>(*l.bundle->weights, *l.bundle->dims);
   }
   return l;
-}
-
-ThreadPool& pool() {
-  static ThreadPool p(2);
-  return p;
-}
-
-ops::Context context(ops::Precision p) {
-  ops::Context c;
-  c.pool = &pool();
-  c.precision = p;
-  if (std::getenv("JANUS_OPS_REFERENCE")) c.reference = true;
-  return c;
 }
 
 std::vector<int32_t> tokens_of(const std::string& cs, int64_t* grid) {
