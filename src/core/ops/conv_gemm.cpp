@@ -2,8 +2,6 @@
 // stride set; scratchpads are user-owned per thread so concurrent tiles share nothing.
 #include "core/ops/conv_gemm.h"
 
-#include <dlfcn.h>
-
 #include <dnnl.hpp>
 #include <map>
 #include <memory>
@@ -11,6 +9,8 @@
 #include <tuple>
 #include <unordered_map>
 #include <vector>
+
+#include "core/ops/onednn_threads.h"
 
 namespace janus::ops::kern {
 
@@ -55,17 +55,6 @@ std::shared_ptr<const Prim> get_prim(int64_t m, int64_t n, int64_t k, const Stri
   return slot;
 }
 
-// The Debian oneDNN runs on OpenMP (libgomp): its team is limited to this thread for the call.
-struct Omp {
-  int (*get_max_threads)() = nullptr;
-  void (*set_num_threads)(int) = nullptr;
-  Omp() {
-    get_max_threads = reinterpret_cast<int (*)()>(dlsym(RTLD_DEFAULT, "omp_get_max_threads"));
-    set_num_threads = reinterpret_cast<void (*)(int)>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
-    if (!get_max_threads || !set_num_threads) get_max_threads = nullptr, set_num_threads = nullptr;
-  }
-};
-
 }  // namespace
 
 bool gemm_f32_strided(int64_t m, int64_t n, int64_t k, Strided a, Strided b, float* y, int64_t ldy) {
@@ -83,12 +72,9 @@ bool gemm_f32_strided(int64_t m, int64_t n, int64_t k, Strided a, Strided b, flo
       {DNNL_ARG_WEIGHTS, dnnl::memory(p.pd.weights_desc(), e, const_cast<float*>(b.p))},
       {DNNL_ARG_DST, dnnl::memory(p.pd.dst_desc(), e, y)},
       {DNNL_ARG_SCRATCHPAD, dnnl::memory(p.pd.scratchpad_desc(), e, scratch.data())}};
-  static const Omp omp;
-  const int saved = omp.get_max_threads ? omp.get_max_threads() : 0;
-  if (omp.set_num_threads) omp.set_num_threads(1);
+  OneDnnSingleThread single;
   p.prim.execute(*stream, args);
   stream->wait();
-  if (omp.set_num_threads) omp.set_num_threads(saved);
   return true;
 }
 

@@ -2,8 +2,6 @@
 // user-owned per thread so concurrent tiles never share oneDNN's internal buffers.
 #include "core/ops/gemm_onednn.h"
 
-#include <dlfcn.h>
-
 #include <dnnl.hpp>
 #include <map>
 #include <memory>
@@ -11,6 +9,8 @@
 #include <tuple>
 #include <unordered_map>
 #include <vector>
+
+#include "core/ops/onednn_threads.h"
 
 namespace janus::ops::kern {
 
@@ -61,22 +61,6 @@ std::shared_ptr<const Prim> get_prim(dt type, int64_t M, int64_t K, int64_t nt, 
   return slot;
 }
 
-// The Debian oneDNN uses OpenMP (libgomp, loaded with it). Found at run time so that janus_core
-// need not link OpenMP itself; a oneDNN on another runtime leaves these null.
-struct Omp {
-  int (*get_max_threads)() = nullptr;
-  void (*set_num_threads)(int) = nullptr;
-  Omp() {
-    get_max_threads = reinterpret_cast<int (*)()>(dlsym(RTLD_DEFAULT, "omp_get_max_threads"));
-    set_num_threads = reinterpret_cast<void (*)(int)>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
-    if (!get_max_threads || !set_num_threads) get_max_threads = nullptr, set_num_threads = nullptr;
-  }
-};
-const Omp& omp() {
-  static const Omp o;
-  return o;
-}
-
 // Runs with this thread's OpenMP team limited to 1 (restored afterwards).
 bool run(dt type, const void* x, int64_t M, int64_t K, const void* wt, int64_t nt, const float* bias,
          float* y, int64_t ldy) {
@@ -96,12 +80,9 @@ bool run(dt type, const void* x, int64_t M, int64_t K, const void* wt, int64_t n
   std::unordered_map<int, dnnl::memory> args{
       {DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}, {DNNL_ARG_SCRATCHPAD, sm}};
   if (bias) args.emplace(DNNL_ARG_BIAS, dnnl::memory(p.pd.bias_desc(), e, const_cast<float*>(bias)));
-  const Omp& o = omp();
-  const int saved = o.get_max_threads ? o.get_max_threads() : 0;
-  if (o.set_num_threads) o.set_num_threads(1);
+  OneDnnSingleThread single;
   p.prim.execute(*stream, args);
   stream->wait();
-  if (o.set_num_threads) o.set_num_threads(saved);
   return true;
 }
 
