@@ -216,6 +216,35 @@ TEST(OpsSwish, MatchesScalarDefinitionEveryPath) {
   }
 }
 
+TEST(OpsSilu, OneRoundingEveryPath) {
+  auto x = randn(70001, 51, 4.0f);
+  x[0] = -100.0f, x[1] = 100.0f, x[2] = 0.0f, x[3] = -20.0f;
+  for (auto& v : x) v = bf16_to_f32(f32_to_bf16(v));
+  ThreadPool pool(2);
+  for (const Path& path : kernel_paths()) {
+    UsePath use(path);
+    for (ops::Precision p : {ops::Precision::F32, ops::Precision::BF16}) {
+      std::vector<float> y = x;
+      ops::silu(ops::Context{&pool, p, false}, y.data(), int64_t(y.size()));
+      int64_t flips = 0;
+      for (size_t i = 0; i < x.size(); ++i) {
+        const double s = 1.0 / (1.0 + std::exp(-double(x[i])));
+        if (p == ops::Precision::F32) {
+          ASSERT_NEAR(y[i], x[i] * s, 4e-7 * std::abs(x[i] * s) + 1e-30) << path_name(path) << " x=" << x[i];
+        } else {
+          ASSERT_TRUE(is_bf16_value(y[i]));
+          const float want = bf16_to_f32(f32_to_bf16(float(double(x[i]) * s)));
+          if (y[i] != want) {  // a rounding boundary: at most one bf16 ulp
+            ++flips;
+            ASSERT_NEAR(y[i], want, std::abs(want) / 128) << path_name(path) << " x=" << x[i];
+          }
+        }
+      }
+      EXPECT_LE(flips, int64_t(x.size()) / 1000) << path_name(path);
+    }
+  }
+}
+
 TEST(OpsUpsample, NearestTwice) {
   std::vector<float> x = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};  // 2 planes of 2x3
   std::vector<float> y(48);

@@ -58,7 +58,8 @@ JANUS_T512 inline __m512 exp512(__m512 x) {
   return _mm512_scalef_ps(p, n);
 }
 
-JANUS_T512 void swish_avx512(bool bf16, float* x, int64_t n) {
+// two_ops: round sigmoid(x) before the product (swish); else one rounding of x·sigmoid(x) (F.silu).
+JANUS_T512 void swish_avx512(bool bf16, bool two_ops, float* x, int64_t n) {
   const __m512 one = _mm512_set1_ps(1.0f);
   for (int64_t i = 0; i < n; i += 16) {
     const __mmask16 m = n - i >= 16 ? __mmask16(0xffff) : __mmask16((1u << (n - i)) - 1);
@@ -66,7 +67,7 @@ JANUS_T512 void swish_avx512(bool bf16, float* x, int64_t n) {
     __m512 s = _mm512_div_ps(one, _mm512_add_ps(one, exp512(_mm512_sub_ps(_mm512_setzero_ps(), v))));
     __m512 y;
     if (bf16) {
-      y = round_bf16_512(_mm512_mul_ps(v, round_bf16_512(s)));
+      y = round_bf16_512(_mm512_mul_ps(v, two_ops ? round_bf16_512(s) : s));
     } else {
       y = _mm512_mul_ps(v, s);
     }
@@ -147,17 +148,22 @@ void group_norm(const Context& c, const float* x, int64_t n, int64_t ch, int64_t
   });
 }
 
-void swish(const Context& c, float* x, int64_t n) {
+namespace {
+void sigmoid_mul(const Context& c, bool two_ops, float* x, int64_t n) {
   for_chunks(c, n, 65536, [&](int64_t b, int64_t e) {
 #if JANUS_OPS_X86
-    if (!c.reference && active_isa() >= Isa::Avx512) return swish_avx512(c.bf16(), x + b, e - b);
+    if (!c.reference && active_isa() >= Isa::Avx512) return swish_avx512(c.bf16(), two_ops, x + b, e - b);
 #endif
     for (int64_t i = b; i < e; ++i) {
-      const float s = rb(c, 1.0f / (1.0f + std::exp(-x[i])));
-      x[i] = rb(c, x[i] * s);
+      const float s = 1.0f / (1.0f + std::exp(-x[i]));
+      x[i] = rb(c, x[i] * (two_ops ? rb(c, s) : s));
     }
   });
 }
+}  // namespace
+
+void swish(const Context& c, float* x, int64_t n) { sigmoid_mul(c, true, x, n); }
+void silu(const Context& c, float* x, int64_t n) { sigmoid_mul(c, false, x, n); }
 
 void upsample_nearest2x(const Context& c, const float* x, int64_t planes, int64_t h, int64_t w, float* y) {
   for_chunks(c, planes * h, 64, [&](int64_t r0, int64_t r1) {

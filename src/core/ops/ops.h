@@ -107,6 +107,8 @@ void group_norm(const Context& c, const float* x, int64_t n, int64_t ch, int64_t
                 const TensorView& w, const TensorView& b, float eps, float* y);
 // In place x·sigmoid(x); BF16 mode rounds sigmoid(x) and then the product (two ops, vq_model.nonlinearity).
 void swish(const Context& c, float* x, int64_t n);
+// In place F.silu: x·sigmoid(x) with one rounding in BF16 mode (nn.SiLU in the UViT and the SDXL VAE).
+void silu(const Context& c, float* x, int64_t n);
 // Nearest-neighbour ×2 upsampling: x [planes, h, w] -> y [planes, 2h, 2w] (value-exact, no rounding).
 void upsample_nearest2x(const Context& c, const float* x, int64_t planes, int64_t h, int64_t w, float* y);
 // Row softmax over x [rows, dim] in place (f32 inside, one rounding).
