@@ -2,6 +2,7 @@
 // LlamaForCausalLM 4.38 eager attention: tools/reference/modules.py `Llama` states it executably.
 #include "models/llm.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -40,7 +41,48 @@ Tensor copy_of(const Tensor& t) {
   return c;
 }
 
+// Attention of one sequence whose keys 0 .. S-1 include masked positions (mask[j] = 1): the visible keys
+// are gathered so the kernel never sees the masked ones, which is exact (HF adds finfo.min before the
+// softmax, so their weights are exactly 0). Queries are positions S-T .. S-1.
+void attend_masked(const ops::Context& c, const float* q, int64_t T, const float* k, const float* v, int64_t S,
+                   const uint8_t* mask, int64_t nh, int64_t nkv, int64_t hd, float scale, float* out) {
+  const int64_t kd = nkv * hd, qd = nh * hd;
+  std::vector<int64_t> vis;  // visible key positions, ascending
+  for (int64_t j = 0; j < S; ++j)
+    if (!mask[j]) vis.push_back(j);
+  Tensor gk = Tensor::f32({int64_t(vis.size()), kd}), gv = Tensor::f32({int64_t(vis.size()), kd});
+  for (size_t i = 0; i < vis.size(); ++i) {
+    std::memcpy(gk.f() + i * kd, k + vis[i] * kd, size_t(kd) * sizeof(float));
+    std::memcpy(gv.f() + i * kd, v + vis[i] * kd, size_t(kd) * sizeof(float));
+  }
+  const int64_t n = int64_t(vis.size());
+  bool new_visible = true;  // all T query positions visible: one causal call over the gathered keys
+  for (int64_t j = S - T; j < S; ++j) new_visible = new_visible && !mask[j];
+  if (new_visible) {
+    ops::attention(c, ops::AttentionKind::Eager, q, T, gk.f(), gv.f(), n, nh, nkv, hd, scale, true, out);
+    return;
+  }
+  // Some queries sit on masked positions (full recomputation of a masked prompt): each query sees the
+  // visible keys up to its own position. A query sees at least one key (callers keep position 0 visible).
+  int64_t seen = 0;
+  for (int64_t t = 0; t < T; ++t) {
+    const int64_t p = S - T + t;
+    while (seen < n && vis[size_t(seen)] <= p) ++seen;
+    if (seen == 0) fail(ErrorKind::InvalidArgument, "attention mask", "a query sees no key");
+    ops::attention(c, ops::AttentionKind::Eager, q + t * qd, 1, gk.f(), gv.f(), seen, nh, nkv, hd, scale,
+                   false, out + t * qd);
+  }
+}
+
 }  // namespace
+
+void KvCache::mask(int64_t row, int64_t begin, int64_t end) {
+  if (row < 0 || row >= batch || begin < 0 || end > capacity || begin > end)
+    fail(ErrorKind::InvalidArgument, "kv cache mask",
+         "rows 0.." + std::to_string(batch - 1) + ", positions 0.." + std::to_string(capacity));
+  if (masked.empty()) masked.assign(size_t(batch * capacity), 0);
+  std::fill(masked.begin() + row * capacity + begin, masked.begin() + row * capacity + end, uint8_t(1));
+}
 
 Llm::Llm(const TensorStore& w, const LlamaConfig& cfg, ops::Precision precision)
     : hidden_(cfg.hidden_size),
@@ -142,6 +184,7 @@ Tensor Llm::forward(const ops::Context& c, const Tensor& embeds, KvCache& cache,
             cache.len <= cache.capacity;
   for (size_t l = 0; ok && l < layers_.size(); ++l)
     ok = cache.k[l].shape() == cshape && cache.v[l].shape() == cshape;
+  ok = ok && (cache.masked.empty() || cache.masked.size() == size_t(cache.batch * cache.capacity));
   if (!ok) fail(ErrorKind::InvalidArgument, "kv cache", "not made by this model's make_cache");
   const int64_t B = s[0], T = s[1], H = hidden_, P0 = cache.len, cap = cache.capacity;
   if (T > cap - P0)
@@ -178,7 +221,13 @@ Tensor Llm::forward(const ops::Context& c, const Tensor& embeds, KvCache& cache,
     for (int64_t b = 0; b < B; ++b) {
       std::memcpy(ck + (b * cap + P0) * kd, k.f() + b * T * kd, size_t(T * kd) * sizeof(float));
       std::memcpy(cv + (b * cap + P0) * kd, v.f() + b * T * kd, size_t(T * kd) * sizeof(float));
-      // Each sequence attends to its own cached keys 0 .. P0+i (causal).
+      // Each sequence attends to its own cached keys 0 .. P0+i (causal), minus masked ones.
+      const uint8_t* mk = cache.masked.empty() ? nullptr : cache.masked.data() + b * cap;
+      if (mk && std::find(mk, mk + S, uint8_t(1)) != mk + S) {
+        attend_masked(c, q.f() + b * T * qd, T, ck + b * cap * kd, cv + b * cap * kd, S, mk, nh, nkv, hd, scale,
+                      att.f() + b * T * qd);
+        continue;
+      }
       ops::attention(c, ops::AttentionKind::Eager, q.f() + b * T * qd, T, ck + b * cap * kd,
                      cv + b * cap * kd, S, nh, nkv, hd, scale, true, att.f() + b * T * qd);
     }

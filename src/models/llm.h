@@ -15,6 +15,11 @@ namespace janus {
 struct KvCache {
   int64_t batch = 0, capacity = 0, len = 0;  // len: positions already cached
   std::vector<Tensor> k, v;  // per layer [batch, capacity, n_kv_heads, head_dim], post-RoPE keys
+  // [batch, capacity]: 1 = key position hidden from every query (HF attention_mask 0: JanusFlow's CFG
+  // rows keep their pad positions and RoPE indices but nobody attends to them). Empty: nothing masked.
+  std::vector<uint8_t> masked;
+  // Hides positions [begin, end) of sequence `row` (Error(InvalidArgument) when out of range).
+  void mask(int64_t row, int64_t begin, int64_t end);
   // Drops positions >= n (multi-turn prefix reuse).
   void truncate(int64_t n) { len = n < 0 ? 0 : (n < len ? n : len); }
 };
@@ -29,7 +34,7 @@ class Llm {
   KvCache make_cache(int64_t batch, int64_t capacity) const;
   // Token embeddings: out [n, hidden].
   void embed(const ops::Context& c, const int32_t* ids, int64_t n, float* out) const;
-  // Runs T new positions per sequence: embeds [batch, T, hidden], positions cache.len .. cache.len+T-1,
+  // Runs T new positions per sequence (each attends causally to its row's unmasked keys): embeds [batch, T, hidden], positions cache.len .. cache.len+T-1,
   // appends K/V to the cache. Returns hidden states after the final norm: [batch, T, hidden], or
   // [batch, 1, hidden] (last position only) when last_only. Error if the cache would overflow.
   // Dumps "language_model.model.layers.{i}" (layer outputs) when dump is set.
