@@ -169,10 +169,14 @@ void write_safetensors(const fs::path& path,
   for (size_t i = 0; i < ts.size(); ++i) {
     const auto& [v, shape] = ts[i];
     std::string sh;
-    for (size_t j = 0; j < shape.size(); ++j) sh += (j ? "," : "") + std::to_string(shape[j]);
-    header += (i ? "," : "") + std::string("\"") + v.name + "\":{\"dtype\":\"" +
-              std::string(dtype_name(v.dtype)) + "\",\"shape\":[" + sh + "],\"data_offsets\":[" +
-              std::to_string(off) + "," + std::to_string(off + v.nbytes) + "]}";
+    for (size_t j = 0; j < shape.size(); ++j) {
+      if (j) sh += ',';
+      sh += std::to_string(shape[j]);
+    }
+    if (i) header += ',';
+    header += std::string("\"") + v.name + "\":{\"dtype\":\"" + std::string(dtype_name(v.dtype)) +
+              "\",\"shape\":[" + sh + "],\"data_offsets\":[" + std::to_string(off) + "," +
+              std::to_string(off + v.nbytes) + "]}";
     off += v.nbytes;
   }
   header += "}";
