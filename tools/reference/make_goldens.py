@@ -5,6 +5,7 @@
                   [--precision bf16]
   make_goldens.py --model DIR --out DIR --case NAME --kind vq [--seed 7]
   make_goldens.py --model DIR --out DIR --case NAME --kind gen --input-ids GEN_IDS.json [--cfg 5 --steps 8]
+  make_goldens.py --model VAE_DIR --out DIR --case NAME --kind vae [--seed 7 --grid 24]   (diffusers AutoencoderKL)
 
 IDS.json: {"ids": [...]} from `janus tokenize --json MODEL "<prompt>"` or tools/reference/tokenize_prompt.js
 (the official prompt of §5.2 with BOS, placeholder NOT yet expanded; this script expands it, §5.3).
@@ -137,12 +138,50 @@ def case_gen(a, model, cfg, out, meta):
     meta.update(cfg_weight=a.cfg, steps=a.steps, pad_id=tags["pad"])
 
 
+def _subsample(t, side):
+    """Every k-th pixel of [1, C, H, W] so that about `side` rows/columns remain; returns (array, k)."""
+    k = max(1, t.shape[-1] // side)
+    return f32(t)[:, :, ::k, ::k], k
+
+
+def case_vae(a, out, meta):
+    """SDXL-VAE decode (JanusFlow §6.5): seeded standard-normal latent [1, C, G, G] (the sampler's z, not yet
+    divided by scaling_factor) -> decoded [1, 3, 8G, 8G], uint8 image, a few module outputs (subsampled)."""
+    from vae import load_vae, to_uint8_clamped
+    vae, cfg = load_vae(a.model, a.precision)
+    C = int(cfg.get("latent_channels", 4))
+    z = np.random.default_rng(a.seed).standard_normal((1, C, a.grid, a.grid)).astype(np.float32)
+    inter = {}
+    with torch.no_grad():
+        dec = vae.decode(torch.from_numpy(z), lambda k, t: inter.__setitem__(k, t))
+    save(out, "latent", z, meta)
+    for name in ("post_quant_conv", "decoder.mid_block"):
+        save(out, name, f32(inter[name]), meta)
+    strides = {}
+    for b in range(len(vae.ch)):  # up-block outputs: 12x12 pixel samples (size)
+        arr, k = _subsample(inter[f"decoder.up_blocks.{b}"], 12)
+        save(out, f"decoder.up_blocks.{b}_s{k}", arr, meta)
+        strides[f"decoder.up_blocks.{b}"] = k
+    save(out, "decoded", f32(dec), meta)
+    save(out, "decoded_s2", f32(dec)[:, :, ::2, ::2], meta)
+    save(out, "image_u8", to_uint8_clamped(dec), meta)
+    meta.update(seed=a.seed, grid=a.grid, scaling_factor=vae.scaling, subsample=strides,
+                rng="numpy.default_rng(seed).standard_normal((1, C, G, G)).astype(float32)")
+
+
+def write_meta(out, meta):
+    with open(os.path.join(out, "meta.json"), "w") as f:
+        json.dump(meta, f, indent=1, sort_keys=True)
+        f.write("\n")
+    print(f"{out}: " + ", ".join(f"{k}{v['shape']}" for k, v in meta["files"].items()))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--case", required=True)
-    ap.add_argument("--kind", choices=["und", "vq", "gen"], default="und")
+    ap.add_argument("--kind", choices=["und", "vq", "gen", "vae"], default="und")
     ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
     ap.add_argument("--image", action="append", default=[])
     ap.add_argument("--input-ids")
@@ -159,6 +198,15 @@ def main():
         ap.error("--input-ids is required for --kind und/gen")
 
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    if a.kind == "vae":  # a diffusers VAE folder: no Janus config, no JanusModel
+        out = os.path.join(a.out, a.case)
+        os.makedirs(out, exist_ok=True)
+        meta = {"case": a.case, "kind": a.kind, "precision": a.precision,
+                "model": os.path.basename(os.path.normpath(a.model)), "torch": torch.__version__, "files": {},
+                "skipped": sorted(a.skip)}
+        case_vae(a, out, meta)
+        write_meta(out, meta)
+        return
     cfg = load_config(a.model)
     sd = load_state_dict(a.model)
     need = {"und": ("und",), "vq": ("vq",), "gen": ("gen",)}[a.kind]
@@ -168,10 +216,7 @@ def main():
     meta = {"case": a.case, "kind": a.kind, "precision": a.precision, "model": os.path.basename(os.path.normpath(a.model)),
             "torch": torch.__version__, "files": {}, "skipped": sorted(a.skip)}
     {"und": case_und, "vq": case_vq, "gen": case_gen}[a.kind](a, model, cfg, out, meta)
-    with open(os.path.join(out, "meta.json"), "w") as f:
-        json.dump(meta, f, indent=1, sort_keys=True)
-        f.write("\n")
-    print(f"{out}: " + ", ".join(f"{k}{v['shape']}" for k, v in meta["files"].items()))
+    write_meta(out, meta)
 
 
 if __name__ == "__main__":

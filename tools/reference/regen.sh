@@ -91,4 +91,10 @@ gold --model "$P" --case pro1b_multi_image_fp32 --kind und --precision fp32 --im
 gold --model "$P" --case pro1b_multi_turn_fp32 --kind und --precision fp32 \
   --image "$IMAGES/deepseek-vl_dog_a.png" --input-ids "$OUT/ids/pro_multi_turn.json" --skip pixel_values --skip vision_features
 
+# SDXL-VAE decoder (JanusFlow's image decoder): tiny diffusers AutoencoderKL (F32 file), seeded 24x24
+# latent -> 192x192. The full `decoded` (442 KB) is left out: decoded_s2 (every 2nd pixel) carries the values.
+P=$CK/sdxl-vae
+gold --model "$P" --case vae_fp32 --kind vae --precision fp32 --seed 7 --grid 24 --skip decoded
+gold --model "$P" --case vae_bf16 --kind vae --precision bf16 --seed 7 --grid 24 --skip decoded
+
 du -sh "$OUT"
