@@ -91,4 +91,13 @@ gold --model "$P" --case pro1b_multi_image_fp32 --kind und --precision fp32 --im
 gold --model "$P" --case pro1b_multi_turn_fp32 --kind und --precision fp32 \
   --image "$IMAGES/deepseek-vl_dog_a.png" --input-ids "$OUT/ids/pro_multi_turn.json" --skip pixel_values --skip vision_features
 
+# JanusFlow-1.3B rectified-flow sampler (flow.py): 5 Euler steps, CFG 2, numpy noise seed 3, both precisions.
+# The bf16 case leaves dec_in_0 out (size); its fp32 twin has it.
+P=$CK/janusflow-1.3b
+ids flow_gen "$P" plain 1 --gen-prompt "A photo of a red apple on a wooden table."
+gold --model "$P" --case flow_gen_fp32 --kind flow --precision fp32 --input-ids "$OUT/ids/flow_gen.json" \
+  --steps 5 --cfg 2 --seed 3
+gold --model "$P" --case flow_gen_bf16 --kind flow --precision bf16 --input-ids "$OUT/ids/flow_gen.json" \
+  --steps 5 --cfg 2 --seed 3 --skip dec_in_0
+
 du -sh "$OUT"
