@@ -8,8 +8,10 @@
 // flips bf16 roundings that then propagate; the reference's own bf16-vs-fp32 gap on this model is 0.5–1 %).
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -233,4 +235,39 @@ TEST(FlowVisionGolden, BadTensorsAndInputsAreErrors) {
       ErrorKind::InvalidArgument, {"flow hidden"});
   const Tensor v = fv.velocity(c, Tensor::f32({1, 16, fv.hidden_size()}), e);
   EXPECT_EQ(v.shape(), (std::vector<int64_t>{1, 4, 8, 8}));
+}
+
+// Timing (not run by default): JANUS_FLOW_BENCH_MODEL=DIR of a realwidth JanusFlow (gen_tiny.py --size
+// realwidth: UViT 768, LLM 2048), 2 rows of 4x48x48, BF16, the fixture's 2-thread pool. Prints ms and
+// GFLOP/s (dense GEMM/conv FLOPs of this checkpoint's block count; spec §10.1: 117 GF per step with 2+2
+// blocks).
+TEST(FlowVisionGolden, DISABLED_RealwidthTiming) {
+  const char* dir = std::getenv("JANUS_FLOW_BENCH_MODEL");
+  if (!dir) GTEST_SKIP() << "set JANUS_FLOW_BENCH_MODEL";
+  auto b = load_model_bundle(dir, true);
+  const FlowVision fv(*b->weights, b->config);
+  const ops::Context c = context(ops::Precision::BF16);
+  Tensor z = Tensor::f32({2, 4, 48, 48});
+  for (int64_t i = 0; i < z.numel(); ++i) z.f()[i] = float((i * 7919) % 1000) / 500.0f - 1.0f;
+  const float t[2] = {400.0f, 400.0f};
+  const int64_t C = fv.channels(), H = fv.hidden_size(), P = 576;
+  auto block = [&](double ch) { return 2.0 * P * (8.0 * ch * ch + 49.0 * ch); };  // two 4x linears + 7x7 dw
+  const double flops =
+      2.0 * (2.0 * P * 4 * C * 4 + double(b->config.gen_enc.layers_in_middle) * block(double(C)) +
+             double(b->config.gen_dec.layers_in_middle) * block(2.0 * C) + 2.0 * P * 2 * C * 16 +
+             2.0 * 2.0 * P * C * H);
+  Tensor hidden = Tensor::f32({2, P, H});
+  for (int64_t i = 0; i < hidden.numel(); ++i) hidden.f()[i] = float((i * 104729) % 2000) / 1000.0f - 1.0f;
+  for (int it = 0; it < 3; ++it) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const FlowVision::Encoded e = fv.encode(c, z, t);
+    const auto t1 = std::chrono::steady_clock::now();
+    const Tensor v = fv.velocity(c, hidden, e);
+    const auto t2 = std::chrono::steady_clock::now();
+    const double me = std::chrono::duration<double, std::milli>(t1 - t0).count();
+    const double mv = std::chrono::duration<double, std::milli>(t2 - t1).count();
+    std::printf("[timing] encode %.1f ms  velocity %.1f ms  total %.1f ms  %.1f GFLOP  %.1f GFLOP/s\n", me,
+                mv, me + mv, flops * 1e-9, flops * 1e-9 / ((me + mv) * 1e-3));
+    ASSERT_EQ(v.dim(0), 2);
+  }
 }
