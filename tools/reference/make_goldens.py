@@ -6,6 +6,7 @@
   make_goldens.py --model DIR --out DIR --case NAME --kind vq [--seed 7]
   make_goldens.py --model DIR --out DIR --case NAME --kind gen --input-ids GEN_IDS.json [--cfg 5 --steps 8]
   make_goldens.py --model VAE_DIR --out DIR --case NAME --kind vae [--seed 7 --grid 24]   (diffusers AutoencoderKL)
+  make_goldens.py --model DIR --out DIR --case NAME --kind flow --input-ids FLOW_IDS.json --steps 5 --cfg 2 --seed S
 
 IDS.json: {"ids": [...]} from `janus tokenize --json MODEL "<prompt>"` or tools/reference/tokenize_prompt.js
 (the official prompt of §5.2 with BOS, placeholder NOT yet expanded; this script expands it, §5.3).
@@ -24,6 +25,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ckpt import load_config, load_state_dict, load_json  # noqa: E402
 from modules import JanusModel, to_uint8  # noqa: E402
+import flow  # noqa: E402
 import processor  # noqa: E402
 
 
@@ -176,12 +178,42 @@ def write_meta(out, meta):
     print(f"{out}: " + ", ".join(f"{k}{v['shape']}" for k, v in meta["files"].items()))
 
 
+def case_flow(a, model, cfg, out, meta):
+    """JanusFlow rectified-flow sampler (demo/app_janusflow.py, N = 1) on injected noise
+    numpy.default_rng(seed).standard_normal((1, 4, 48, 48)) as float32 (rounded to bf16 in bf16 mode)."""
+    if not cfg["is_flow"]:
+        raise SystemExit("--kind flow needs a JanusFlow checkpoint")
+    tok_dir = a.tokenizer_dir or a.model
+    tags = processor.resolve_tags(tok_dir, True)
+    pad = tags["pad"] if tags["pad"] is not None else tags["eos"]  # spec §4.1 step 3
+    ids = processor.read_ids(a.input_ids)
+    fv = model.flow_vision
+    noise = np.random.default_rng(a.seed).standard_normal((1, 4, 48, 48)).astype(np.float32)
+    got = {}
+    with torch.no_grad():
+        flow.sample(model.llm, fv, ids, pad, torch.from_numpy(noise), a.steps, a.cfg,
+                    dump=lambda k, t: got.__setitem__(k, f32(t)))
+    P = len(ids)
+    save(out, "input_ids", np.array(ids, dtype=np.int64), meta)
+    save(out, "uncond_input_ids", np.array([ids[0]] + [pad] * (P - 1), dtype=np.int64), meta)
+    save(out, "noise", noise, meta)
+    for k in ("t_emb_0", "t_emb_1", "x_emb_0", "llm_hidden_0", "dec_in_0", "velocity_cond_0", "velocity_uncond_0",
+              "velocity_0"):
+        save(out, k, got[k], meta)
+    save(out, "latent_3", got[f"latent_{min(3, a.steps)}"], meta)
+    save(out, "latent_final", got[f"latent_{a.steps}"], meta)
+    t, dt = flow.time_grid(a.steps, model.num.bf16)
+    meta.update(steps=a.steps, cfg=a.cfg, dt=dt, t=t, pad_id=pad, seed=a.seed, tags=tags,
+                noise="numpy.random.default_rng(seed).standard_normal((1, 4, 48, 48)).astype(float32)",
+                layout="rows: cond then uncond; *_0 = step 0; latent_k = z after k Euler steps")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--case", required=True)
-    ap.add_argument("--kind", choices=["und", "vq", "gen", "vae"], default="und")
+    ap.add_argument("--kind", choices=["und", "vq", "gen", "vae", "flow"], default="und")
     ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
     ap.add_argument("--image", action="append", default=[])
     ap.add_argument("--input-ids")
@@ -194,8 +226,8 @@ def main():
     ap.add_argument("--steps", type=int, default=8)
     ap.add_argument("--skip", action="append", default=[], help="golden name not to write (e.g. pixel_values)")
     a = ap.parse_args()
-    if a.kind in ("und", "gen") and not a.input_ids:
-        ap.error("--input-ids is required for --kind und/gen")
+    if a.kind in ("und", "gen", "flow") and not a.input_ids:
+        ap.error("--input-ids is required for --kind und/gen/flow")
 
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
     if a.kind == "vae":  # a diffusers VAE folder: no Janus config, no JanusModel
@@ -209,13 +241,15 @@ def main():
         return
     cfg = load_config(a.model)
     sd = load_state_dict(a.model)
-    need = {"und": ("und",), "vq": ("vq",), "gen": ("gen",)}[a.kind]
+    need = {"und": ("und",), "vq": ("vq",), "gen": ("gen",), "flow": ()}[a.kind]
     model = JanusModel(sd, cfg, a.precision, need)
+    if a.kind == "flow":
+        model.flow_vision = flow.FlowVision(sd, cfg, model.num)
     out = os.path.join(a.out, a.case)
     os.makedirs(out, exist_ok=True)
     meta = {"case": a.case, "kind": a.kind, "precision": a.precision, "model": os.path.basename(os.path.normpath(a.model)),
             "torch": torch.__version__, "files": {}, "skipped": sorted(a.skip)}
-    {"und": case_und, "vq": case_vq, "gen": case_gen}[a.kind](a, model, cfg, out, meta)
+    {"und": case_und, "vq": case_vq, "gen": case_gen, "flow": case_flow}[a.kind](a, model, cfg, out, meta)
     write_meta(out, meta)
 
 

@@ -254,8 +254,11 @@ class Llama:
         rot = torch.cat([-x[..., h:], x[..., :h]], -1)
         return self.n.add(self.n.mul(x, cos), self.n.mul(rot, sin))
 
-    def forward(self, x, cache=None, dump=None):
+    def forward(self, x, cache=None, dump=None, key_mask=None):
         """x [B, S, H] embeddings; cache: list of (k, v) per layer (post-RoPE keys) or None.
+        key_mask: optional [B, past+S] 2-D attention_mask (1 = keep, 0 = masked key), combined with the
+        causal mask as HF 4.38 `_update_causal_mask` does (masked entries get the dtype's min, positions
+        stay 0..T-1 regardless of the mask).
         Returns (last_hidden_state after model.norm [B, S, H], new cache)."""
         n = self.n
         B, S, _ = x.shape
@@ -265,6 +268,11 @@ class Llama:
         T = past + S
         # causal mask over absolute positions: query past+i sees keys 0..past+i
         allowed = torch.arange(T)[None, :] <= pos[:, None]
+        if key_mask is not None:
+            km = torch.as_tensor(key_mask)
+            if tuple(km.shape) != (B, T):
+                raise ValueError(f"key_mask shape {tuple(km.shape)}, expected {(B, T)}")
+            allowed = allowed[None, None] & (km != 0)[:, None, None, :]  # [B, 1, S, T]
         mask = torch.where(allowed, torch.tensor(0.0), torch.tensor(n.neg_big()))
         inv_sqrt = torch.tensor(1.0, dtype=torch.float32) / torch.tensor(math.sqrt(self.hd), dtype=torch.float32)
         new_cache = []

@@ -97,4 +97,13 @@ P=$CK/sdxl-vae
 gold --model "$P" --case vae_fp32 --kind vae --precision fp32 --seed 7 --grid 24 --skip decoded
 gold --model "$P" --case vae_bf16 --kind vae --precision bf16 --seed 7 --grid 24 --skip decoded
 
+# JanusFlow-1.3B rectified-flow sampler (flow.py): 5 Euler steps, CFG 2, numpy noise seed 3, both precisions.
+# The bf16 case leaves dec_in_0 out (size); its fp32 twin has it.
+P=$CK/janusflow-1.3b
+ids flow_gen "$P" plain 1 --gen-prompt "A photo of a red apple on a wooden table."
+gold --model "$P" --case flow_gen_fp32 --kind flow --precision fp32 --input-ids "$OUT/ids/flow_gen.json" \
+  --steps 5 --cfg 2 --seed 3
+gold --model "$P" --case flow_gen_bf16 --kind flow --precision bf16 --input-ids "$OUT/ids/flow_gen.json" \
+  --steps 5 --cfg 2 --seed 3 --skip dec_in_0
+
 du -sh "$OUT"

@@ -116,4 +116,40 @@ void softmax_rows(const Context& c, float* x, int64_t rows, int64_t dim);
 // In place x·s, one rounding (a tensor-times-scalar op).
 void scale(const Context& c, float* x, int64_t n, float s);
 
+// ------------------------------------------------------------------ JanusFlow UViT ops (convnext_ops.cpp)
+
+// Depthwise 2-D convolution (groups = channels), stride 1, zero padding k/2 for an odd k ("same"):
+// x [n, ch, h, w] -> y [n, ch, h, w]. BF16 mode rounds the convolution, then the bias add as its own op
+// (like conv2d). The fast path accumulates each plane in f32 over the taps; the reference in double.
+struct DepthwiseConv2d {
+  const TensorView* weight = nullptr;  // [ch, 1, k, k]
+  const TensorView* bias = nullptr;    // [ch] or null
+  int64_t ch = 0, k = 0;
+  mutable std::shared_ptr<void> cache;  // f32 copies of the weights, built on first use
+};
+// Validates shapes (odd k); throws Error(Model) naming the tensor.
+DepthwiseConv2d make_depthwise_conv2d(const TensorView& weight, const TensorView* bias);
+void depthwise_conv2d(const Context& c, const DepthwiseConv2d& conv, const float* x, int64_t n, int64_t h,
+                      int64_t w, float* y);
+
+// nn.PixelShuffle(r): x [n, ch·r², h, w] -> y [n, ch, h·r, w·r] with
+// y[b, c, r·i + a, r·j + d] = x[b, c·r² + a·r + d, i, j] (value-exact).
+void pixel_shuffle(const float* x, int64_t n, int64_t ch, int64_t h, int64_t w, int64_t r, float* y);
+
+// Layout transposes (value-exact): [n, ch, hw] <-> [n, hw, ch].
+void nchw_to_nhwc(const float* x, int64_t n, int64_t ch, int64_t hw, float* y);
+void nhwc_to_nchw(const float* x, int64_t n, int64_t hw, int64_t ch, float* y);
+
+// ConvNeXt-V2 GlobalResponseNorm on NHWC rows x [n, hw, dim], gamma/beta with dim elements (any shape):
+//   g[b,d] = sqrt(Σ_hw x²) (f32 sum, one rounding); m[b] = mean_d g (rounded); den = m + 1e-6 (rounded);
+//   nx = g / den (rounded); a = γ·nx (rounded) + 1 (rounded); y = β + a·x (addcmul: one rounding).
+// The roundings apply in BF16 mode only. y may equal x.
+void grn(const Context& c, const float* x, int64_t n, int64_t hw, int64_t dim, const TensorView& gamma,
+         const TensorView& beta, float* y);
+
+// FiLM of the UViT ConvNeXt block on x [n, ch, hw] in place: x = shift + x·(1 + scale), with (1 + scale)
+// rounded and then one rounding of the addcmul (BF16 mode). scale/shift: row b at scale + b·ld.
+void film(const Context& c, float* x, int64_t n, int64_t ch, int64_t hw, const float* scale,
+          const float* shift, int64_t ld);
+
 }  // namespace janus::ops
