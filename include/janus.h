@@ -78,7 +78,6 @@ janus_status janus_token_string(const janus_model* model, int32_t id, char* buf,
 janus_status janus_detokenize(const janus_model* model, const int32_t* ids, size_t n, int skip_special,
                               char* buf, size_t cap, size_t* n_out);
 
-
 /* ---------------------------------------------------------------- inference contexts */
 
 typedef enum janus_precision {
@@ -91,14 +90,15 @@ typedef enum janus_precision {
 typedef struct janus_context janus_context;
 
 typedef struct janus_context_params {
-  int n_threads;             /* <= 0: all cores */
+  int n_threads; /* <= 0: all cores */
   janus_precision precision;
-  int reference_ops;         /* 1: plain reference kernels only (debugging, tests) */
-  const char* dump_dir;      /* when set, named intermediate tensors are written there as .npy */
+  int reference_ops;    /* 1: plain reference kernels only (debugging, tests) */
+  const char* dump_dir; /* when set, named intermediate tensors are written there as .npy */
 } janus_context_params;
 
 janus_context_params janus_context_default_params(void);
-janus_status janus_context_create(janus_model* model, const janus_context_params* params, janus_context** out);
+janus_status janus_context_create(janus_model* model, const janus_context_params* params,
+                                  janus_context** out);
 void janus_context_free(janus_context* ctx);
 
 /* ---------------------------------------------------------------- understanding */
@@ -132,13 +132,13 @@ typedef struct janus_understand_params {
 } janus_understand_params;
 
 typedef struct janus_understand_stats {
-  int prompt_tokens;       /* positions in the rendered prompt (image tokens included) */
-  int reused_tokens;       /* of those, taken from the KV cache of the previous turn */
+  int prompt_tokens; /* positions in the rendered prompt (image tokens included) */
+  int reused_tokens; /* of those, taken from the KV cache of the previous turn */
   int generated_tokens;
-  double encode_ms;        /* image preprocessing + vision tower + aligner */
+  double encode_ms; /* image preprocessing + vision tower + aligner */
   double prefill_ms;
   double decode_ms;
-  char stop_reason[16];    /* "eos", "length", "stop", "cancelled" */
+  char stop_reason[16]; /* "eos", "length", "stop", "cancelled" */
 } janus_understand_stats;
 
 /* Called with each new piece of answer text (whole UTF-8 characters). Return non-zero to stop. */
@@ -163,35 +163,55 @@ typedef struct janus_image {
 } janus_image;
 
 typedef struct janus_generate_params {
-  int n_images;        /* 1..16 */
-  float cfg;           /* classifier-free guidance weight (default 5) */
-  float temperature;   /* default 1; 0 = argmax (deterministic) */
-  int top_k;           /* 0 = off */
-  float top_p;         /* 1 = off */
+  int n_images;      /* 1..16 */
+  float cfg;         /* classifier-free guidance weight; < 0 = the model's default (5; JanusFlow 2) */
+  float temperature; /* default 1; 0 = argmax (deterministic); autoregressive models only */
+  int top_k;         /* 0 = off; autoregressive models only */
+  float top_p;       /* 1 = off; autoregressive models only */
   uint64_t seed;
-  int upscale;         /* 0 (384x384 as the model makes it), 768 or 1024 (Lanczos, as the official demos) */
-  /* Called after every step with (stage "generate", step, total); return non-zero to cancel. */
+  int upscale; /* 0 (384x384 as the model makes it), 768 or 1024 (Lanczos, as the official demos) */
+  /* Called after every step with (stage "generate" per image token, or "flow" per Euler step, step,
+   * total); return non-zero to cancel. */
   janus_progress_callback progress;
   void* progress_user;
+  /* JanusFlow (rectified flow) only: an error with another model when set. */
+  int steps;          /* Euler steps 1..200; 0 = 30 (the official default) */
+  janus_model* vae;   /* required for JanusFlow: the SDXL VAE, janus_model_load of an AutoencoderKL
+                       * folder or repo id (e.g. "stabilityai/sdxl-vae") */
+  const float* noise; /* optional initial latent [n_images, 4, 48, 48] (f32); NULL = seeded noise */
+  size_t noise_len;   /* number of floats in noise */
 } janus_generate_params;
 
 typedef struct janus_generate_stats {
   int prompt_tokens;
-  double prefill_ms, tokens_ms, decode_ms; /* decode = VQ decoder */
+  double prefill_ms, tokens_ms, decode_ms; /* tokens = the 576 token steps or the Euler steps;
+                                              decode = VQ decoder or VAE */
+  float cfg;                               /* the guidance weight used */
+  int steps;                               /* image tokens or Euler steps run */
 } janus_generate_stats;
 
 janus_generate_params janus_generate_default_params(void);
-/* Text-to-image with an autoregressive model (Janus-1.3B, Janus-Pro). images must hold
- * params->n_images entries; on success each is filled (free with janus_image_free). */
+/* Text-to-image: Janus-1.3B / Janus-Pro (autoregressive VQ tokens) or JanusFlow (rectified flow, with
+ * params->vae). images must hold params->n_images entries; on success each is filled (free with
+ * janus_image_free). */
 janus_status janus_generate(janus_context* ctx, const char* prompt, const janus_generate_params* params,
                             janus_image* images, janus_generate_stats* stats);
 /* Decodes given VQ codes (n_images x 576, raster order) with the model's VQ decoder. */
-janus_status janus_decode_vq(janus_context* ctx, const int32_t* codes, size_t n_images, size_t codes_per_image,
-                             janus_image* images);
+janus_status janus_decode_vq(janus_context* ctx, const int32_t* codes, size_t n_images,
+                             size_t codes_per_image, janus_image* images);
+/* Decodes latents [n_images, channels, height, width] (f32; the sampler's latent, before the division
+ * by the VAE's scaling_factor) with a context created on a VAE model (an AutoencoderKL folder). */
+janus_status janus_decode_latent(janus_context* ctx, const float* latent, size_t n_images, size_t channels,
+                                 size_t height, size_t width, janus_image* images);
 void janus_image_free(janus_image* image);
 /* Reads VQ codes from a .npy file (int64/int32 [n, 576] or [576]); free *codes with janus_codes_free. */
-janus_status janus_read_codes_npy(const char* path, int32_t** codes, size_t* n_images, size_t* codes_per_image);
+janus_status janus_read_codes_npy(const char* path, int32_t** codes, size_t* n_images,
+                                  size_t* codes_per_image);
 void janus_codes_free(int32_t* codes);
+/* Reads an f32 .npy of shape [n, c, h, w] or [c, h, w] (n = 1) into *data (free with janus_floats_free);
+ * shape receives {n, c, h, w}. */
+janus_status janus_read_latent_npy(const char* path, float** data, size_t shape[4]);
+void janus_floats_free(float* data);
 /* Writes a PNG with UTF-8 text metadata (keys[i] -> values[i]); refuses to replace an existing
  * file unless overwrite. */
 janus_status janus_write_png(const char* path, const janus_image* image, const char* const* keys,

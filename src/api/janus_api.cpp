@@ -1,11 +1,13 @@
 // The C API boundary: every exception stops here and becomes a status + thread-local message.
 #include <chrono>
 #include <climits>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <span>
 #include <string>
 
 #include "core/error.h"
@@ -16,11 +18,14 @@
 #include "io/image/preprocess.h"
 #include "io/npy/npy.h"
 #include "janus.h"
+#include "models/flow_model.h"
 #include "models/generation_model.h"
 #include "models/model_bundle.h"
 #include "models/understanding_model.h"
+#include "models/vae_decoder.h"
 #include "models/vq_decoder.h"
 #include "pipelines/generate_ar.h"
+#include "pipelines/generate_flow.h"
 #include "pipelines/understand.h"
 
 struct janus_model {
@@ -38,6 +43,9 @@ struct janus_context {
   std::unique_ptr<janus::UnderstandSession> session;
   std::unique_ptr<janus::GenerationModel> generation;  // built on first use
   std::unique_ptr<janus::VqDecoder> vq;
+  std::unique_ptr<janus::FlowModel> flow;  // JanusFlow, built on first use
+  std::unique_ptr<janus::VaeDecoder> vae;  // built from `vae_model` on first use
+  const janus_model* vae_model = nullptr;
 };
 
 namespace {
@@ -346,7 +354,7 @@ void janus_string_free(char* s) {
 janus_generate_params janus_generate_default_params(void) {
   janus_generate_params p{};
   p.n_images = 1;
-  p.cfg = 5.0f;  // generation_inference.py
+  p.cfg = -1.0f;  // the model's default: 5 (generation_inference.py), JanusFlow 2 (its demo)
   p.temperature = 1.0f;
   p.top_p = 1.0f;
   return p;
@@ -359,17 +367,31 @@ const janus::ModelBundle& generation_bundle(janus_context* ctx) {
   if (!b.weights || !b.tokenizer)
     janus::fail(janus::ErrorKind::InvalidArgument, b.dir.string(),
                 "not a Janus model loaded with its weights");
-  if (b.config.kind != janus::ModelKind::Janus)
-    janus::fail(janus::ErrorKind::Unsupported, b.dir.string(),
-                "JanusFlow generates with rectified flow, which this build does not run yet; autoregressive "
-                "generation needs Janus-1.3B or Janus-Pro");
   return b;
 }
 
 janus::VqDecoder& vq_decoder(janus_context* ctx) {
   const janus::ModelBundle& b = generation_bundle(ctx);
+  if (b.config.kind != janus::ModelKind::Janus)
+    janus::fail(janus::ErrorKind::Unsupported, b.dir.string(),
+                "JanusFlow has no VQ decoder (it makes SDXL-VAE latents: decode them with decode-vae)");
   if (!ctx->vq) ctx->vq = std::make_unique<janus::VqDecoder>(*b.weights, *b.dims);
   return *ctx->vq;
+}
+
+// The VAE decoder of `vm` (an AutoencoderKL folder) in ctx's precision, cached per context.
+janus::VaeDecoder& vae_decoder(janus_context* ctx, const janus_model* vm) {
+  const janus::ModelBundle& vb = *vm->bundle;
+  if (!vb.vae || !vb.vae_naming)
+    janus::fail(janus::ErrorKind::InvalidArgument, vb.dir.string(),
+                "is not a VAE (AutoencoderKL folder with config.json _class_name AutoencoderKL)");
+  if (!vb.weights)
+    janus::fail(janus::ErrorKind::InvalidArgument, vb.dir.string(), "VAE loaded without tensors");
+  if (!ctx->vae || ctx->vae_model != vm) {
+    ctx->vae = std::make_unique<janus::VaeDecoder>(*vb.weights, *vb.vae, *vb.vae_naming, ctx->ops.precision);
+    ctx->vae_model = vm;
+  }
+  return *ctx->vae;
 }
 
 // Decoded [n,3,S,S] -> owned RGB images, optionally Lanczos-upscaled as the official demos do.
@@ -390,6 +412,47 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// JanusFlow: rectified flow to a latent, then the SDXL VAE (janusflow.md §6).
+void generate_flow_images(janus_context* ctx, const janus::ModelBundle& b, const char* prompt,
+                          const janus_generate_params& p, janus_image* images, janus_generate_stats* stats) {
+  if (!p.vae)
+    janus::fail(janus::ErrorKind::InvalidArgument, "vae",
+                "JanusFlow decodes with the SDXL VAE: load one (e.g. stabilityai/sdxl-vae) and pass it");
+  if (p.noise && p.noise_len == 0) janus::fail(janus::ErrorKind::InvalidArgument, "noise", "is empty");
+  janus::VaeDecoder& vae = vae_decoder(ctx, p.vae);
+  if (!ctx->flow) ctx->flow = janus::build_flow_model(b, ctx->ops.precision);
+  if (vae.latent_channels() != ctx->flow->vision.latent_channels())
+    janus::fail(janus::ErrorKind::Model, p.vae->bundle->dir.string(),
+                "VAE latent has " + std::to_string(vae.latent_channels()) + " channels, the model makes " +
+                    std::to_string(ctx->flow->vision.latent_channels()));
+  janus::FlowParams fp;
+  fp.n = p.n_images;
+  fp.steps = p.steps == 0 ? 30 : p.steps;
+  fp.cfg = p.cfg < 0 ? 2.0f : p.cfg;
+  fp.seed = p.seed;
+  if (p.noise) fp.noise = std::span<const float>(p.noise, p.noise_len);
+  if (p.progress)
+    fp.progress = [&](int step, int total) {
+      return p.progress("flow", uint64_t(step), uint64_t(total), p.progress_user) == 0;
+    };
+  janus::DumpFn dump = make_dumper(ctx->dump_dir);
+  janus::FlowResult r = janus::generate_flow(b, *ctx->flow, ctx->ops, prompt, fp, dump);
+  if (r.cancelled) janus::fail(janus::ErrorKind::InvalidArgument, "generate", "cancelled");
+  auto t0 = std::chrono::steady_clock::now();
+  janus::Tensor decoded = vae.decode(ctx->ops, r.latent, dump);  // [n, 3, 384, 384]
+  if (dump) dump("decoded", decoded);
+  for (int i = 0; i < fp.n; ++i) images[i] = janus_image{};
+  to_images(decoded, p.upscale, images);
+  if (stats) {
+    stats->prompt_tokens = int(r.input_ids.size());
+    stats->prefill_ms = r.prefill_ms;
+    stats->tokens_ms = r.steps_ms;
+    stats->decode_ms = ms_since(t0);
+    stats->cfg = fp.cfg;
+    stats->steps = r.steps_done;
+  }
+}
+
 }  // namespace
 
 janus_status janus_generate(janus_context* ctx, const char* prompt, const janus_generate_params* params,
@@ -401,10 +464,16 @@ janus_status janus_generate(janus_context* ctx, const char* prompt, const janus_
       janus::fail(janus::ErrorKind::InvalidArgument, "upscale",
                   "must be 0, 768 or 1024, got " + std::to_string(p.upscale));
     const janus::ModelBundle& b = generation_bundle(ctx);
+    if (b.config.kind == janus::ModelKind::JanusFlow)
+      return generate_flow_images(ctx, b, prompt, p, images, stats);
+    if (p.steps != 0 || p.vae || p.noise)
+      janus::fail(janus::ErrorKind::InvalidArgument, "steps",
+                  "steps, vae and noise apply to JanusFlow (rectified flow) only; " + b.dir.string() +
+                      " generates image tokens");
     if (!ctx->generation) ctx->generation = janus::build_generation_model(b, ctx->ops.precision);
     janus::GenerateParams gp;
     gp.n = p.n_images;
-    gp.cfg = p.cfg;
+    gp.cfg = p.cfg < 0 ? 5.0f : p.cfg;
     gp.temperature = p.temperature;
     gp.top_k = p.top_k;
     gp.top_p = p.top_p;
@@ -429,6 +498,8 @@ janus_status janus_generate(janus_context* ctx, const char* prompt, const janus_
       stats->prefill_ms = r.prefill_ms;
       stats->tokens_ms = r.steps_ms;
       stats->decode_ms = ms_since(t0);
+      stats->cfg = gp.cfg;
+      stats->steps = r.steps_done;
     }
   });
 }
@@ -454,6 +525,56 @@ janus_status janus_decode_vq(janus_context* ctx, const int32_t* codes, size_t n_
     for (size_t i = 0; i < n_images; ++i) images[i] = janus_image{};
     to_images(decoded, 0, images);
   });
+}
+
+janus_status janus_decode_latent(janus_context* ctx, const float* latent, size_t n_images, size_t channels,
+                                 size_t height, size_t width, janus_image* images) {
+  return guarded([&] {
+    require(ctx && latent && images && n_images > 0, "janus_decode_latent: NULL argument or no images");
+    janus::VaeDecoder& vae = vae_decoder(ctx, ctx->model);
+    if (channels != size_t(vae.latent_channels()) || height == 0 || width == 0 || height > 1024 ||
+        width > 1024 || n_images > 64)
+      janus::fail(janus::ErrorKind::InvalidArgument, "latent",
+                  "shape [" + std::to_string(n_images) + ", " + std::to_string(channels) + ", " +
+                      std::to_string(height) + ", " + std::to_string(width) + "]: expected [n <= 64, " +
+                      std::to_string(vae.latent_channels()) + ", h, w] with 1 <= h, w <= 1024");
+    janus::Tensor z =
+        janus::Tensor::f32({int64_t(n_images), int64_t(channels), int64_t(height), int64_t(width)});
+    std::memcpy(z.f(), latent, z.nbytes());
+    for (int64_t i = 0; i < z.numel(); ++i)
+      if (!std::isfinite(z.f()[i]))
+        janus::fail(janus::ErrorKind::InvalidArgument, "latent",
+                    "holds a NaN or infinity at index " + std::to_string(i));
+    janus::DumpFn dump = make_dumper(ctx->dump_dir);
+    janus::Tensor decoded = vae.decode(ctx->ops, z, dump);
+    if (dump) dump("decoded", decoded);
+    for (size_t i = 0; i < n_images; ++i) images[i] = janus_image{};
+    to_images(decoded, 0, images);
+  });
+}
+
+janus_status janus_read_latent_npy(const char* path, float** data, size_t shape[4]) {
+  return guarded([&] {
+    require(path && data && shape, "janus_read_latent_npy: NULL argument");
+    *data = nullptr;
+    janus::NpyArray a = janus::read_npy(path);
+    if (a.dtype != janus::DType::F32 && a.dtype != janus::DType::F64 && a.dtype != janus::DType::F16)
+      janus::fail(janus::ErrorKind::InvalidArgument, path, "latent must be a float array (<f4, <f8 or <f2)");
+    if ((a.shape.size() != 4 && a.shape.size() != 3) || a.numel() == 0)
+      janus::fail(janus::ErrorKind::InvalidArgument, path,
+                  "latent must have shape [n, c, h, w] or [c, h, w]");
+    const size_t off = a.shape.size() == 4 ? 0 : 1;
+    shape[0] = off ? 1 : size_t(a.shape[0]);
+    for (size_t i = 1; i < 4; ++i) shape[i] = size_t(a.shape[i - off]);
+    const std::vector<float> v = a.to_f32();
+    *data = static_cast<float*>(std::malloc(v.size() * sizeof(float)));
+    if (!*data) throw std::bad_alloc();
+    std::memcpy(*data, v.data(), v.size() * sizeof(float));
+  });
+}
+
+void janus_floats_free(float* data) {
+  std::free(data);
 }
 
 void janus_image_free(janus_image* image) {

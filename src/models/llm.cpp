@@ -44,8 +44,9 @@ Tensor copy_of(const Tensor& t) {
 // Attention of one sequence whose keys 0 .. S-1 include masked positions (mask[j] = 1): the visible keys
 // are gathered so the kernel never sees the masked ones, which is exact (HF adds finfo.min before the
 // softmax, so their weights are exactly 0). Queries are positions S-T .. S-1.
-void attend_masked(const ops::Context& c, const float* q, int64_t T, const float* k, const float* v, int64_t S,
-                   const uint8_t* mask, int64_t nh, int64_t nkv, int64_t hd, float scale, float* out) {
+void attend_masked(const ops::Context& c, const float* q, int64_t T, const float* k, const float* v,
+                   int64_t S, const uint8_t* mask, int64_t nh, int64_t nkv, int64_t hd, float scale,
+                   float* out) {
   const int64_t kd = nkv * hd, qd = nh * hd;
   std::vector<int64_t> vis;  // visible key positions, ascending
   for (int64_t j = 0; j < S; ++j)
@@ -224,8 +225,8 @@ Tensor Llm::forward(const ops::Context& c, const Tensor& embeds, KvCache& cache,
       // Each sequence attends to its own cached keys 0 .. P0+i (causal), minus masked ones.
       const uint8_t* mk = cache.masked.empty() ? nullptr : cache.masked.data() + b * cap;
       if (mk && std::find(mk, mk + S, uint8_t(1)) != mk + S) {
-        attend_masked(c, q.f() + b * T * qd, T, ck + b * cap * kd, cv + b * cap * kd, S, mk, nh, nkv, hd, scale,
-                      att.f() + b * T * qd);
+        attend_masked(c, q.f() + b * T * qd, T, ck + b * cap * kd, cv + b * cap * kd, S, mk, nh, nkv, hd,
+                      scale, att.f() + b * T * qd);
         continue;
       }
       ops::attention(c, ops::AttentionKind::Eager, q.f() + b * T * qd, T, ck + b * cap * kd,

@@ -34,10 +34,10 @@ class Llm {
   KvCache make_cache(int64_t batch, int64_t capacity) const;
   // Token embeddings: out [n, hidden].
   void embed(const ops::Context& c, const int32_t* ids, int64_t n, float* out) const;
-  // Runs T new positions per sequence (each attends causally to its row's unmasked keys): embeds [batch, T, hidden], positions cache.len .. cache.len+T-1,
-  // appends K/V to the cache. Returns hidden states after the final norm: [batch, T, hidden], or
-  // [batch, 1, hidden] (last position only) when last_only. Error if the cache would overflow.
-  // Dumps "language_model.model.layers.{i}" (layer outputs) when dump is set.
+  // Runs T new positions per sequence (each attends causally to its row's unmasked keys): embeds [batch, T,
+  // hidden], positions cache.len .. cache.len+T-1, appends K/V to the cache. Returns hidden states after the
+  // final norm: [batch, T, hidden], or [batch, 1, hidden] (last position only) when last_only. Error if the
+  // cache would overflow. Dumps "language_model.model.layers.{i}" (layer outputs) when dump is set.
   Tensor forward(const ops::Context& c, const Tensor& embeds, KvCache& cache, bool last_only,
                  const DumpFn& dump = {}) const;
   // lm_head: hidden [rows, hidden] -> logits [rows, vocab].

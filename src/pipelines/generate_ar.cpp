@@ -97,14 +97,14 @@ int32_t choose(const ops::Context& c, std::span<float> g, const GenerateParams& 
 }  // namespace
 
 GenerationPrompt build_generation_prompt(const ModelBundle& m, const std::string& prompt) {
-  if (m.config.kind == ModelKind::JanusFlow)
-    fail(ErrorKind::Unsupported, (m.dir / "config.json").string(),
-         "JanusFlow does not generate image tokens (rectified flow is not implemented)");
   if (python_strip(prompt).empty()) fail(ErrorKind::InvalidArgument, "prompt", "is empty");
   const PromptFormat f = understanding_format(m);  // template, roles, BOS and tag ids
   const Tokenizer& tok = *m.tokenizer;
   const std::string tok_file = (m.dir / "tokenizer.json").string();
-  const int32_t pad = tok.token_id(kGenPadTag);
+  const bool flow = m.config.kind == ModelKind::JanusFlow;
+  // JanusFlow's processor pads with EOS when the vocabulary has no pad token (the bundle resolved it):
+  // harmless there, since those positions are masked out of attention (janusflow.md §4.1).
+  const int32_t pad = flow ? m.special_id("pad") : tok.token_id(kGenPadTag);
   if (pad < 0)
     fail(ErrorKind::Model, tok_file,
          std::string("no id for the pad token '") + kGenPadTag +
@@ -116,7 +116,8 @@ GenerationPrompt build_generation_prompt(const ModelBundle& m, const std::string
   if (g.ids.size() < 2 || g.ids.front() != f.bos || g.ids.back() != f.image_start)
     fail(ErrorKind::Model, tok_file, "the generation prompt did not encode to BOS ... image start tag");
   g.uncond_ids = g.ids;
-  for (size_t i = 1; i + 1 < g.uncond_ids.size(); ++i) g.uncond_ids[i] = pad;  // official [1:-1]
+  // Official: Janus pads [1:-1]; the JanusFlow demo pads [1:] (its last slot is replaced by the time token).
+  for (size_t i = 1; i + (flow ? 0 : 1) < g.uncond_ids.size(); ++i) g.uncond_ids[i] = pad;
   return g;
 }
 

@@ -40,7 +40,7 @@ struct GenerationPrompt {
 // §5.4/5.5: no system prompt, one user turn (role "<|User|>" when the tokenizer has it, else "User"),
 // an empty assistant turn, then the image start tag with no separator. Error(InvalidArgument) for an
 // empty (all-whitespace) prompt; Error(Model) naming tokenizer.json when the pad, BOS or start tag has
-// no id; Error(Unsupported) for JanusFlow.
+// no id. JanusFlow (janusflow.md §6.3): plain roles, pad falls back to EOS, uncond = [BOS, pad × (T−1)].
 GenerationPrompt build_generation_prompt(const ModelBundle& m, const std::string& prompt);
 
 struct GenerateParams {

@@ -308,12 +308,18 @@ TEST_F(GenerateTiny, BadInput) {
                Error);
 }
 
-// JanusFlow has no image-token head: both the model and the prompt builder refuse it clearly.
-TEST_F(GenerateTiny, JanusFlowRejected) {
+// JanusFlow has no image-token head: the token model refuses it clearly. Its prompt (rectified flow)
+// ends with <image_beg>; the CFG twin keeps only BOS and pads with EOS (no pad token in its vocabulary).
+TEST_F(GenerateTiny, JanusFlowTokenModelRejectedPromptBuilt) {
   auto b = load_model_bundle(janus::test::tiny_models_dir() / "janusflow-1.3b", true);
   expect_error([&] { build_generation_model(*b, ops::Precision::F32); }, ErrorKind::Unsupported,
                {"JanusFlow", "config.json"});
-  expect_error([&] { build_generation_prompt(*b, "a cat"); }, ErrorKind::Unsupported, {"JanusFlow"});
+  const GenerationPrompt g = build_generation_prompt(*b, "a cat");
+  EXPECT_EQ(g.text, "User: a cat\n\nAssistant:<image_beg>");
+  ASSERT_EQ(g.ids.size(), g.uncond_ids.size());
+  EXPECT_EQ(g.ids.back(), b->tokenizer->token_id("<image_beg>"));
+  EXPECT_EQ(g.uncond_ids[0], g.ids[0]);
+  for (size_t i = 1; i < g.uncond_ids.size(); ++i) EXPECT_EQ(g.uncond_ids[i], b->tokenizer->eos_id()) << i;
 }
 
 // A tokenizer without <｜▁pad▁｜> cannot build the unconditional prompt: an error, never EOS padding.

@@ -61,9 +61,13 @@ struct GenerateOptions {
   std::string prompt;
   std::string out = "out.png";
   int n = 1;
-  float cfg = 5.0f;
+  float cfg = -1.0f;         // < 0: the model's default (5; JanusFlow 2)
   float temperature = 1.0f;  // the official generation default
   bool seed_given = false;
+  bool sampling_given = false;  // --temperature/--top-k/--top-p (autoregressive models only)
+  int steps = 0;                // JanusFlow Euler steps; 0 = 30
+  std::string vae;              // JanusFlow VAE folder or repo id ("" = stabilityai/sdxl-vae)
+  std::string noise;            // JanusFlow initial latent .npy
   int upscale = 0;
   bool force = false;
   bool quiet = false;
@@ -79,6 +83,14 @@ struct DecodeVqOptions {
 int run_info(const InfoOptions& o, const CommonOptions& c);
 int run_generate(const GenerateOptions& o, const CommonOptions& c);
 int run_decode_vq(const DecodeVqOptions& o, const CommonOptions& c);
+
+struct DecodeVaeOptions {
+  RunOptions run;  // run.model unused: the VAE is --vae
+  std::string vae, latent;
+  std::string out = "out.png";
+  bool force = false;
+};
+int run_decode_vae(const DecodeVaeOptions& o, const CommonOptions& c);
 int run_understand(const UnderstandOptions& o, const CommonOptions& c);
 int run_chat(const RunOptions& o, const CommonOptions& c);
 // Adds the RunOptions flags to a sub-command.

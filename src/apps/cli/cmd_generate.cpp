@@ -1,10 +1,14 @@
-// `janus generate`: text to image with an autoregressive Janus model, PNG output with metadata;
-// `janus decode-vq`: decode given VQ codes (for tests and users).
+// `janus generate`: text to image (autoregressive Janus / Janus-Pro, or JanusFlow's rectified flow with
+// the SDXL VAE), PNG output with metadata; `janus decode-vq` / `janus decode-vae`: decode given VQ codes
+// or VAE latents (for tests and users).
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 
@@ -47,15 +51,16 @@ struct Progress {
 };
 
 // "step/total, images, ETA" redrawn on one stderr line.
-int progress_cb(const char*, uint64_t done, uint64_t total, void* user) {
+int progress_cb(const char* stage, uint64_t done, uint64_t total, void* user) {
   auto* p = static_cast<Progress*>(user);
   if (!p->show || total == 0) return 0;
+  const char* unit = std::string(stage ? stage : "") == "flow" ? "steps" : "tokens";
   double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - p->start).count();
   double eta = done ? el * double(total - done) / double(done) : 0;
   int width = 30, fill = int(width * done / total);
-  std::fprintf(stderr, "\r[%.*s%*s] %llu/%llu tokens, %d image%s, %.1fs elapsed, ETA %.1fs ", fill,
+  std::fprintf(stderr, "\r[%.*s%*s] %llu/%llu %s, %d image%s, %.1fs elapsed, ETA %.1fs ", fill,
                "##############################", width - fill, "", (unsigned long long)done,
-               (unsigned long long)total, p->images, p->images > 1 ? "s" : "", el, eta);
+               (unsigned long long)total, unit, p->images, p->images > 1 ? "s" : "", el, eta);
   if (done == total) std::fputc('\n', stderr);
   std::fflush(stderr);
   return 0;
@@ -100,16 +105,53 @@ int run_generate(const GenerateOptions& o, const CommonOptions& c) {
       o.seed_given ? o.run.seed : std::random_device{}() | (uint64_t(std::random_device{}()) << 32);
   try {
     janus_cpp::Model model(o.run.model, model_params(c, true));
+    const bool flow = nlohmann::json::parse(model.info_json()).value("model_kind", "") == "JanusFlow";
+    if (!flow && (o.steps != 0 || !o.vae.empty() || !o.noise.empty())) {
+      std::fprintf(stderr,
+                   "janus: error: --steps, --vae and --noise need a JanusFlow model; %s generates "
+                   "image tokens\n",
+                   o.run.model.c_str());
+      return 2;
+    }
+    if (flow && o.sampling_given) {
+      std::fprintf(stderr,
+                   "janus: error: --temperature, --top-k and --top-p apply to the autoregressive "
+                   "models; JanusFlow integrates a flow (use --steps, --cfg, --seed)\n");
+      return 2;
+    }
+    // JanusFlow decodes with the SDXL VAE: a folder, or a repo id from the HF cache / hub.
+    std::unique_ptr<janus_cpp::Model> vae;
+    if (flow)
+      vae = std::make_unique<janus_cpp::Model>(o.vae.empty() ? "stabilityai/sdxl-vae" : o.vae,
+                                               model_params(c, true));
+    std::unique_ptr<float, void (*)(float*)> noise(nullptr, janus_floats_free);
+    size_t noise_shape[4] = {0, 0, 0, 0};
+    if (!o.noise.empty()) {
+      float* d = nullptr;
+      janus_cpp::check(janus_read_latent_npy(o.noise.c_str(), &d, noise_shape));
+      noise.reset(d);
+      if (noise_shape[0] != size_t(o.n)) {
+        std::fprintf(stderr, "janus: error: %s holds %zu latents but -n is %d\n", o.noise.c_str(),
+                     noise_shape[0], o.n);
+        return 2;
+      }
+    }
     janus_cpp::Context context(model, context_params(o.run));
     janus_context* ctx = context.get();
     janus_generate_params gp = janus_generate_default_params();
     gp.n_images = o.n;
     gp.cfg = o.cfg;
-    gp.temperature = o.temperature;
-    gp.top_k = o.run.top_k;
-    gp.top_p = o.run.top_p;
+    if (!flow) {
+      gp.temperature = o.temperature;
+      gp.top_k = o.run.top_k;
+      gp.top_p = o.run.top_p;
+    }
     gp.seed = seed;
     gp.upscale = o.upscale;
+    gp.steps = o.steps;
+    gp.vae = vae ? vae->get() : nullptr;
+    gp.noise = noise.get();
+    gp.noise_len = noise_shape[0] * noise_shape[1] * noise_shape[2] * noise_shape[3];
     Progress prog;
     prog.show = !o.quiet && isatty(STDERR_FILENO);
     prog.images = o.n;
@@ -119,17 +161,28 @@ int run_generate(const GenerateOptions& o, const CommonOptions& c) {
     janus_generate_stats st{};
     janus_status s = janus_generate(ctx, o.prompt.c_str(), &gp, imgs.data(), &st);
     if (s != JANUS_OK) return report_error(s);
-    if (!o.quiet)
+    if (!o.quiet && flow)
+      std::fprintf(stderr, "janus: seed %llu; prefill %.0f ms, %.2f s/step x %d steps, VAE decode %.0f ms\n",
+                   (unsigned long long)seed, st.prefill_ms, st.tokens_ms / 1000.0 / std::max(st.steps, 1),
+                   st.steps, st.decode_ms);
+    else if (!o.quiet)
       std::fprintf(stderr, "janus: seed %llu; prefill %.0f ms, %.1f ms/token, VQ decode %.0f ms\n",
-                   (unsigned long long)seed, st.prefill_ms, st.tokens_ms / 576.0, st.decode_ms);
+                   (unsigned long long)seed, st.prefill_ms, st.tokens_ms / std::max(st.steps, 1),
+                   st.decode_ms);
     char num[64];
     std::vector<std::pair<std::string, std::string>> meta = {{"prompt", o.prompt}, {"model", o.run.model}};
     std::snprintf(num, sizeof num, "%llu", (unsigned long long)seed);
     meta.push_back({"seed", num});
-    std::snprintf(num, sizeof num, "%g", o.cfg);
+    std::snprintf(num, sizeof num, "%g", st.cfg);
     meta.push_back({"cfg", num});
-    std::snprintf(num, sizeof num, "%g", o.temperature);
-    meta.push_back({"temperature", num});
+    if (flow) {
+      meta.push_back({"steps", std::to_string(st.steps)});
+      meta.push_back({"vae", o.vae.empty() ? "stabilityai/sdxl-vae" : o.vae});
+      if (!o.noise.empty()) meta.push_back({"noise", o.noise});
+    } else {
+      std::snprintf(num, sizeof num, "%g", o.temperature);
+      meta.push_back({"temperature", num});
+    }
     meta.push_back({"precision", o.run.precision});
     meta.push_back({"Software", std::string("janus.cpp ") + janus_version()});
     return write_images(paths, imgs, meta, o.force);
@@ -157,6 +210,34 @@ int run_decode_vq(const DecodeVqOptions& o, const CommonOptions& c) {
     janus_status s = janus_decode_vq(ctx, codes, n, per, imgs.data());
     if (s != JANUS_OK) return report_error(s);
     return write_images(paths, imgs, {{"tokens", o.tokens}, {"model", o.run.model}}, o.force);
+  } catch (const janus_cpp::Error& e) {
+    return report_error(e.status());
+  }
+}
+
+int run_decode_vae(const DecodeVaeOptions& o, const CommonOptions& c) {
+  install_logger(c);
+  try {
+    float* d = nullptr;
+    size_t shape[4] = {0, 0, 0, 0};
+    janus_cpp::check(janus_read_latent_npy(o.latent.c_str(), &d, shape));
+    std::unique_ptr<float, void (*)(float*)> latent(d, janus_floats_free);
+    if (shape[0] < 1 || shape[0] > 16) {
+      std::fprintf(stderr, "janus: error: %s holds %zu latents (1..16)\n", o.latent.c_str(), shape[0]);
+      return 2;
+    }
+    std::vector<std::string> paths = output_paths(o.out, int(shape[0]));
+    if (std::string e = check_outputs(paths, o.force); !e.empty()) {
+      std::fprintf(stderr, "janus: error: %s\n", e.c_str());
+      return 2;
+    }
+    janus_cpp::Model vae(o.vae, model_params(c, true));
+    janus_cpp::Context context(vae, context_params(o.run));
+    std::vector<janus_image> imgs(shape[0]);
+    janus_status s =
+        janus_decode_latent(context.get(), latent.get(), shape[0], shape[1], shape[2], shape[3], imgs.data());
+    if (s != JANUS_OK) return report_error(s);
+    return write_images(paths, imgs, {{"latent", o.latent}, {"vae", o.vae}}, o.force);
   } catch (const janus_cpp::Error& e) {
     return report_error(e.status());
   }

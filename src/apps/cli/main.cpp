@@ -53,17 +53,27 @@ int main(int argc, char** argv) {
   add_common(chat_cmd);
 
   janus_cli::GenerateOptions gen;
-  CLI::App* gen_cmd = app.add_subcommand("generate", "text to image (Janus-1.3B, Janus-Pro)");
+  CLI::App* gen_cmd = app.add_subcommand("generate", "text to image (Janus-1.3B, Janus-Pro, JanusFlow)");
   gen_cmd->add_option("-m,--model", gen.run.model, "model folder or hub repo id")->required();
   gen_cmd->add_option("-p,--prompt", gen.prompt, "what to draw")->required();
   gen_cmd->add_option("-o,--output", gen.out, "PNG path (out-1.png ... for several images)");
   gen_cmd->add_option("-n,--images", gen.n, "images to generate (1-16)");
-  gen_cmd->add_option("--cfg", gen.cfg, "classifier-free guidance weight")->check(CLI::Range(0.0f, 50.0f));
-  gen_cmd->add_option("--temperature", gen.temperature, "sampling temperature (0 = argmax)")
-      ->check(CLI::Range(0.0f, 10.0f));
-  gen_cmd->add_option("--top-k", gen.run.top_k, "keep the k most likely codes (0 = off)")
-      ->check(CLI::NonNegativeNumber);
-  gen_cmd->add_option("--top-p", gen.run.top_p, "nucleus threshold")->check(CLI::Range(0.0f, 1.0f));
+  gen_cmd->add_option("--cfg", gen.cfg, "classifier-free guidance weight (default 5; JanusFlow 2)")
+      ->check(CLI::Range(0.0f, 50.0f));
+  CLI::Option* temp_opt =
+      gen_cmd->add_option("--temperature", gen.temperature, "sampling temperature (0 = argmax)")
+          ->check(CLI::Range(0.0f, 10.0f));
+  CLI::Option* topk_opt =
+      gen_cmd->add_option("--top-k", gen.run.top_k, "keep the k most likely codes (0 = off)")
+          ->check(CLI::NonNegativeNumber);
+  CLI::Option* topp_opt =
+      gen_cmd->add_option("--top-p", gen.run.top_p, "nucleus threshold")->check(CLI::Range(0.0f, 1.0f));
+  CLI::Option* steps_opt =
+      gen_cmd->add_option("--steps", gen.steps, "JanusFlow: Euler steps (1-200, default 30)");
+  gen_cmd->add_option("--vae", gen.vae,
+                      "JanusFlow: SDXL VAE folder or repo id (default stabilityai/sdxl-vae)");
+  gen_cmd->add_option("--noise", gen.noise,
+                      "JanusFlow: initial latent .npy, f32 [n,4,48,48] (default: seeded)");
   CLI::Option* seed_opt =
       gen_cmd->add_option("-s,--seed", gen.run.seed, "seed (default: random, printed and stored in the PNG)");
   gen_cmd->add_option("--upscale", gen.upscale, "768 or 1024: Lanczos upscale as the official demos")
@@ -87,14 +97,34 @@ int main(int argc, char** argv) {
   dvq_cmd->add_option("--dump-dir", dvq.run.dump_dir, "write named intermediate tensors there as .npy");
   add_common(dvq_cmd);
 
+  janus_cli::DecodeVaeOptions dvae;
+  CLI::App* dvae_cmd = app.add_subcommand("decode-vae", "decode an SDXL-VAE latent (.npy, [n,4,h,w]) to PNG");
+  dvae_cmd->add_option("--vae", dvae.vae, "VAE folder or hub repo id (AutoencoderKL)")->required();
+  dvae_cmd
+      ->add_option("--latent", dvae.latent, "f32 .npy latent [n,4,h,w] or [4,h,w] (before 1/scaling_factor)")
+      ->required();
+  dvae_cmd->add_option("-o,--output", dvae.out, "PNG path (out-1.png ... for several images)");
+  dvae_cmd->add_flag("--force", dvae.force, "overwrite existing output files");
+  dvae_cmd->add_option("--precision", dvae.run.precision, "bf16 or fp32")
+      ->check(CLI::IsMember({"bf16", "fp32"}));
+  dvae_cmd->add_option("-t,--threads", dvae.run.threads, "threads (default: all cores)");
+  dvae_cmd->add_option("--dump-dir", dvae.run.dump_dir, "write named intermediate tensors there as .npy");
+  add_common(dvae_cmd);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
   gen.seed_given = seed_opt->count() > 0;
+  if (steps_opt->count() && (gen.steps < 1 || gen.steps > 200)) {
+    std::fprintf(stderr, "janus: error: --steps must be 1..200, got %d\n", gen.steps);
+    return 2;
+  }
+  gen.sampling_given = temp_opt->count() + topk_opt->count() + topp_opt->count() > 0;
   if (*gen_cmd) return janus_cli::run_generate(gen, common);
   if (*dvq_cmd) return janus_cli::run_decode_vq(dvq, common);
+  if (*dvae_cmd) return janus_cli::run_decode_vae(dvae, common);
   if (*und_cmd) return janus_cli::run_understand(und, common);
   if (*chat_cmd) return janus_cli::run_chat(chat, common);
   if (*info_cmd) return janus_cli::run_info(info, common);
