@@ -5,9 +5,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <memory>
 #include <vector>
 
 #include "core/error.h"
+#include "core/ops/conv_onednn.h"
+#include "core/ops/cpu_features.h"
 #include "core/ops/ops.h"
 #include "core/thread_pool.h"
 #include "ops_test_util.h"
@@ -303,5 +307,47 @@ TEST(OpsSoftmax, RowsSumToOneAndOrderIsKept) {
       EXPECT_NEAR(y[size_t(r * 700 + i)] / y[size_t(r * 700)],
                   std::exp(double(x[size_t(r * 700 + i)]) - x[size_t(r * 700)]),
                   1e-5 * std::exp(double(x[size_t(r * 700 + i)]) - x[size_t(r * 700)]));
+  }
+}
+
+// Wide 3x3 convolutions take oneDNN's Winograd F(4x4, 3x3) kernel: same values as the reference
+// within a Winograd-sized bound (its transforms add a few roundings per term) in every precision, and
+// the same bits on 1 and 2 threads. (The narrower shapes above run oneDNN's direct kernel.)
+TEST(OpsConv, WinogradWithinBoundAndThreadIndependent) {
+  ThreadPool pool(2);
+  const double u = std::ldexp(1.0, -24);
+  for (const ConvShape& s :
+       {ConvShape{1, 256, 256, 12, 20, 3, 1, 1}, ConvShape{2, 256, 272, 9, 7, 3, 1, 1}}) {
+    ASSERT_TRUE(ops::kern::conv_uses_winograd({s.n, s.in, s.out, s.h, s.w, 3, 1, 1}));
+    const int64_t K = s.in * 9;
+    auto x = randn(size_t(s.n * s.in * s.h * s.w), 41);
+    for (auto& v : x) v = bf16_to_f32(f32_to_bf16(v));
+    auto wv = randn(size_t(s.out * K), 42, 0.3f);
+    auto w = make_weight(DType::BF16, {s.out, s.in, 3, 3}, wv);
+    auto b = make_weight(DType::BF16, {s.out}, randn(size_t(s.out), 43), "b");
+    ops::Conv2d k = ops::make_conv2d(w.view, &b.view, 1, 1);
+    std::vector<float> ax(x.size()), aw(wv.size());
+    for (size_t i = 0; i < x.size(); ++i) ax[i] = std::abs(x[i]);
+    for (size_t i = 0; i < wv.size(); ++i) aw[i] = std::abs(ops::weight_at(w.view, int64_t(i)));
+    auto wabs = make_weight(DType::F32, {s.out, s.in, 3, 3}, aw);
+    std::vector<float> mag(size_t(s.n * s.out * s.h * s.w));
+    ops::conv2d(ops::Context{nullptr, ops::Precision::F32, true}, ops::make_conv2d(wabs.view, nullptr, 1, 1),
+                ax.data(), s.n, s.h, s.w, mag.data());
+    for (ops::Precision p : {ops::Precision::F32, ops::Precision::BF16}) {
+      std::vector<float> ref(mag.size()), one(mag.size()), two(mag.size());
+      ops::conv2d(ops::Context{nullptr, p, true}, k, x.data(), s.n, s.h, s.w, ref.data());
+      ops::conv2d(ops::Context{nullptr, p, false}, k, x.data(), s.n, s.h, s.w, one.data());
+      ops::conv2d(ops::Context{&pool, p, false}, k, x.data(), s.n, s.h, s.w, two.data());
+      EXPECT_EQ(one, two) << label(s, p, kernel_paths()[0]);
+      double worst = 0;
+      for (size_t i = 0; i < ref.size(); ++i) {
+        double tol = 8.0 * double(K + 2) * u * mag[i] + std::abs(ref[i]) * u;
+        if (p == ops::Precision::BF16) tol += std::abs(ref[i]) * std::ldexp(1.0, -7);
+        worst = std::max(worst, std::abs(double(two[i]) - ref[i]) / (double(K + 2) * u * mag[i] + 1e-30));
+        ASSERT_NEAR(two[i], ref[i], tol) << label(s, p, kernel_paths()[0]) << " at " << i;
+      }
+      std::printf("[conv] %s: worst error / ((K+2)·u·Σ|x·w|) = %.3g\n",
+                  label(s, p, kernel_paths()[0]).c_str(), worst);
+    }
   }
 }

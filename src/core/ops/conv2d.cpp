@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/ops/conv_gemm.h"
+#include "core/ops/conv_onednn.h"
 #include "core/ops/cpu_features.h"
 #include "core/ops/ops.h"
 
@@ -22,6 +23,7 @@ inline float rb(const Context& c, float v) {
 struct ConvCache {
   std::vector<float> w;
   std::vector<float> b;
+  mutable std::shared_ptr<void> onednn;  // oneDNN convolution plans per input size (conv_onednn.h)
 };
 
 const ConvCache& cache_of(const Conv2d& k) {
@@ -110,6 +112,20 @@ void conv2d_fast(const Context& c, const Conv2d& k, const float* x, int64_t n, i
   const int64_t K = k.in * k.kh * k.kw, P = ho * wo;
   const bool direct = k.kh == 1 && k.kw == 1 && k.stride == 1 && k.pad == 0;  // x is its own col
   const bool onednn = active_isa() != Isa::Portable;
+  const kern::ConvShape2d shape{n, k.in, k.out, h, w, k.kh, k.stride, k.pad};
+  if (onednn && kern::conv2d_onednn(c.pool ? c.pool->size() : 1, cc.w.data(), shape, x, y, cc.onednn)) {
+    if (c.bf16() || bias) {
+      auto fin = [&](int64_t r0, int64_t r1, int) {  // rows = (image, channel) planes
+        for (int64_t r = r0; r < r1; ++r)
+          for (float *p = y + r * P, *e = p + P; p < e; ++p) *p = finish(c, *p, bias, r % k.out);
+      };
+      if (c.pool)
+        c.pool->parallel_for(n * k.out, fin);
+      else
+        fin(0, n * k.out, 0);
+    }
+    return;
+  }
   // Tiles of whole output rows, ~384 pixels and at least 4 tiles per image: fixed by the shape only.
   const int64_t rows = std::max<int64_t>(1, std::min((383 + wo) / wo, (ho + 3) / 4));
   const int64_t tiles = (ho + rows - 1) / rows;

@@ -1,5 +1,6 @@
-// oneDNN from Debian runs on OpenMP (libgomp). Our own ThreadPool already splits the work, so each
-// oneDNN call is limited to the calling thread. The OpenMP functions are looked up at run time so
+// oneDNN from Debian runs on OpenMP (libgomp). Our own ThreadPool usually splits the work, so each
+// oneDNN call is limited to the calling thread; whole-layer convolutions instead give oneDNN the
+// pool's thread count (conv_onednn.h). The OpenMP functions are looked up at run time so
 // janus_core need not link OpenMP; with another oneDNN runtime the guard does nothing.
 #pragma once
 
@@ -7,20 +8,21 @@
 
 namespace janus::ops {
 
-class OneDnnSingleThread {
+// Sets the calling thread's OpenMP team size for the oneDNN calls in its scope (restored afterwards).
+class OneDnnThreads {
  public:
-  OneDnnSingleThread() {
+  explicit OneDnnThreads(int n) {
     const Fns& f = fns();
     if (f.set) {
       saved_ = f.get();
-      f.set(1);
+      f.set(n < 1 ? 1 : n);
     }
   }
-  ~OneDnnSingleThread() {
+  ~OneDnnThreads() {
     if (fns().set) fns().set(saved_);
   }
-  OneDnnSingleThread(const OneDnnSingleThread&) = delete;
-  OneDnnSingleThread& operator=(const OneDnnSingleThread&) = delete;
+  OneDnnThreads(const OneDnnThreads&) = delete;
+  OneDnnThreads& operator=(const OneDnnThreads&) = delete;
 
  private:
   struct Fns {
@@ -37,6 +39,12 @@ class OneDnnSingleThread {
     return f;
   }
   int saved_ = 0;
+};
+
+// The usual case: the ThreadPool already split the work, oneDNN stays on the calling thread.
+class OneDnnSingleThread : public OneDnnThreads {
+ public:
+  OneDnnSingleThread() : OneDnnThreads(1) {}
 };
 
 }  // namespace janus::ops
