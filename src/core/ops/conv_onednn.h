@@ -14,8 +14,9 @@ struct ConvShape2d {
   int64_t n = 0, in = 0, out = 0, h = 0, w = 0, k = 0, stride = 1, pad = 0;
 };
 
-// Whether the Winograd kernel is used for this shape (3x3, stride 1, pad 1, >= 256 channels each way:
-// narrower layers run as fast on the direct kernel).
+// Whether the Winograd kernel is used for this shape (3x3, stride 1, pad 1, >= 256 channels each way
+// and >= 64x64 pixels: narrower layers run as fast on the direct kernel, smaller maps do not repay the
+// weight transform).
 bool conv_uses_winograd(const ConvShape2d& s);
 
 // y [n, out, ho, wo] = conv(x [n, in, h, w], w_oihw [out, in, k, k]) in f32, no bias, `threads` OpenMP
