@@ -180,6 +180,10 @@ typedef struct janus_generate_params {
                        * folder or repo id (e.g. "stabilityai/sdxl-vae") */
   const float* noise; /* optional initial latent [n_images, 4, 48, 48] (f32); NULL = seeded noise */
   size_t noise_len;   /* number of floats in noise */
+  /* Autoregressive models only, a benchmark/preview knob: 0 = all image tokens (576). 1..575 stops
+   * after that many token steps and returns NO images (every images[i] is left {0, 0, NULL}); the
+   * stats still describe the steps run. */
+  int image_tokens;
 } janus_generate_params;
 
 typedef struct janus_generate_stats {
@@ -216,6 +220,26 @@ void janus_floats_free(float* data);
  * file unless overwrite. */
 janus_status janus_write_png(const char* path, const janus_image* image, const char* const* keys,
                              const char* const* values, size_t n_text, int overwrite);
+
+/* ---------------------------------------------------------------- benchmarking */
+
+/* The machine's attainable limits, measured with the engine's own thread pool and kernels. */
+typedef struct janus_machine_limits {
+  double mem_read_gbs;     /* read bandwidth, GB/s (1e9 bytes): sum over a 256 MiB buffer, 4 streams/thread */
+  double gemm_f32_gflops;  /* oneDNN f32 matmul, 512 x 2048 x 256 tiles, one per thread at a time */
+  double gemm_bf16_gflops; /* the same with bf16 inputs; 0 when oneDNN has no bf16 matmul on this CPU */
+  int n_threads;           /* threads used */
+  char isa[16];            /* the engine's active kernel level ("portable", "avx2", "avx512", "avx512bf16") */
+} janus_machine_limits;
+
+/* Measures *out in about `seconds` (0 < seconds <= 600; each figure is the best of repeated passes
+ * after a warm-up) on n_threads threads (<= 0: all cores). Allocates about 256 MiB while it runs. */
+janus_status janus_measure_machine(int n_threads, double seconds, janus_machine_limits* out);
+
+/* Floating-point operations (2 per multiply-add) executed so far by this process's matrix ops:
+ * linear layers, matmuls, attention, convolutions. Element-wise work is not counted. Differences
+ * around a call give the work it did, e.g. for a FLOPs / peak roofline. */
+uint64_t janus_flops_counted(void);
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,9 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/ops/cpu_features.h"
+#include "core/ops/flop_count.h"
+#include "core/ops/machine_limits.h"
 #include "core/thread_pool.h"
 #include "io/hub/hub.h"
 #include "io/image/encode_png.h"
@@ -419,6 +422,9 @@ void generate_flow_images(janus_context* ctx, const janus::ModelBundle& b, const
     janus::fail(janus::ErrorKind::InvalidArgument, "vae",
                 "JanusFlow decodes with the SDXL VAE: load one (e.g. stabilityai/sdxl-vae) and pass it");
   if (p.noise && p.noise_len == 0) janus::fail(janus::ErrorKind::InvalidArgument, "noise", "is empty");
+  if (p.image_tokens != 0)
+    janus::fail(janus::ErrorKind::InvalidArgument, "image_tokens",
+                "applies to autoregressive models only; JanusFlow runs Euler steps (use steps)");
   janus::VaeDecoder& vae = vae_decoder(ctx, p.vae);
   if (!ctx->flow) ctx->flow = janus::build_flow_model(b, ctx->ops.precision);
   if (vae.latent_channels() != ctx->flow->vision.latent_channels())
@@ -466,6 +472,10 @@ janus_status janus_generate(janus_context* ctx, const char* prompt, const janus_
     const janus::ModelBundle& b = generation_bundle(ctx);
     if (b.config.kind == janus::ModelKind::JanusFlow)
       return generate_flow_images(ctx, b, prompt, p, images, stats);
+    if (p.image_tokens < 0 || p.image_tokens > b.processor.num_image_tokens)
+      janus::fail(janus::ErrorKind::InvalidArgument, "image_tokens",
+                  "must be 0 (all) .. " + std::to_string(b.processor.num_image_tokens) + ", got " +
+                      std::to_string(p.image_tokens));
     if (p.steps != 0 || p.vae || p.noise)
       janus::fail(janus::ErrorKind::InvalidArgument, "steps",
                   "steps, vae and noise apply to JanusFlow (rectified flow) only; " + b.dir.string() +
@@ -478,6 +488,8 @@ janus_status janus_generate(janus_context* ctx, const char* prompt, const janus_
     gp.top_k = p.top_k;
     gp.top_p = p.top_p;
     gp.seed = p.seed;
+    if (p.image_tokens > 0) gp.image_tokens = p.image_tokens;
+    const bool partial = gp.image_tokens < b.processor.num_image_tokens;  // no square grid: no images
     if (p.progress)
       gp.progress = [&](int step, int total) {
         return p.progress("generate", uint64_t(step), uint64_t(total), p.progress_user) == 0;
@@ -485,6 +497,18 @@ janus_status janus_generate(janus_context* ctx, const char* prompt, const janus_
     janus::DumpFn dump = make_dumper(ctx->dump_dir);
     janus::GenerateResult r = janus::generate_tokens(b, *ctx->generation, ctx->ops, prompt, gp, dump);
     if (r.cancelled) janus::fail(janus::ErrorKind::InvalidArgument, "generate", "cancelled");
+    if (partial) {
+      for (int i = 0; i < gp.n; ++i) images[i] = janus_image{};
+      if (stats) {
+        *stats = janus_generate_stats{};
+        stats->prompt_tokens = int(r.input_ids.size());
+        stats->prefill_ms = r.prefill_ms;
+        stats->tokens_ms = r.steps_ms;
+        stats->cfg = gp.cfg;
+        stats->steps = r.steps_done;
+      }
+      return;
+    }
     auto t0 = std::chrono::steady_clock::now();
     const int64_t per = int64_t(r.tokens.size()) / gp.n;
     int64_t grid = 1;
@@ -604,6 +628,24 @@ janus_status janus_read_codes_npy(const char* path, int32_t** codes, size_t* n_i
       (*codes)[i] = int32_t(v[i]);
     }
   });
+}
+
+janus_status janus_measure_machine(int n_threads, double seconds, janus_machine_limits* out) {
+  return guarded([&] {
+    require(out != nullptr, "janus_measure_machine: out is NULL");
+    *out = janus_machine_limits{};
+    janus::ThreadPool pool(n_threads);
+    const janus::ops::MachineLimits m = janus::ops::measure_machine(pool, seconds);
+    out->mem_read_gbs = m.mem_read_gbs;
+    out->gemm_f32_gflops = m.gemm_f32_gflops;
+    out->gemm_bf16_gflops = m.gemm_bf16_gflops;
+    out->n_threads = pool.size();
+    std::snprintf(out->isa, sizeof out->isa, "%s", janus::ops::isa_name(janus::ops::active_isa()));
+  });
+}
+
+uint64_t janus_flops_counted(void) {
+  return janus::ops::flops_counted();
 }
 
 void janus_codes_free(int32_t* codes) {

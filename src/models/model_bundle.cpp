@@ -1,5 +1,6 @@
 #include "models/model_bundle.h"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -141,6 +142,45 @@ nlohmann::ordered_json describe_tensors(const TensorStore& w) {
       {"count", w.names().size()}, {"parameters", params}, {"bytes", w.total_bytes()}, {"dtypes", dtypes}};
 }
 
+// Parameters and bytes per module: a tensor belongs to its name up to the first numeric part
+// ("language_model.model.layers", with "blocks" = highest index + 1) or, without one, to its name
+// less the last part ("language_model.lm_head"). Benchmarks read weight bytes per phase from it.
+nlohmann::ordered_json describe_weight_groups(const TensorStore& w) {
+  struct Group {
+    uint64_t params = 0, bytes = 0;
+    int64_t blocks = 0;
+  };
+  std::map<std::string, Group> groups;
+  for (const std::string& n : w.names()) {
+    const TensorView& t = w.get(n);
+    std::string key;
+    int64_t index = -1;
+    size_t pos = 0;
+    while (pos <= n.size()) {
+      const size_t dot = std::min(n.find('.', pos), n.size());
+      const std::string part = n.substr(pos, dot - pos);
+      if (dot == n.size()) break;  // the last part (weight, bias, ...) names the tensor, not the group
+      if (!part.empty() && part.find_first_not_of("0123456789") == std::string::npos) {
+        index = std::stoll(part.substr(0, 9));
+        break;
+      }
+      key += (key.empty() ? "" : ".") + part;
+      pos = dot + 1;
+    }
+    if (key.empty()) key = n;
+    Group& g = groups[key];
+    g.params += uint64_t(t.numel());
+    g.bytes += t.nbytes;
+    if (index >= 0) g.blocks = std::max(g.blocks, index + 1);
+  }
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  for (auto& [k, g] : groups) {
+    j[k] = {{"params", g.params}, {"bytes", g.bytes}};
+    if (g.blocks) j[k]["blocks"] = g.blocks;
+  }
+  return j;
+}
+
 std::string describe_vae_json(const ModelBundle& m) {
   const VaeConfig& v = *m.vae;
   nlohmann::ordered_json j;
@@ -159,6 +199,7 @@ std::string describe_vae_json(const ModelBundle& m) {
     j["vae"]["tensor_naming"] = names[int(*m.vae_naming)];
   }
   if (m.weights) j["tensors"] = describe_tensors(*m.weights);
+  if (m.weights) j["weight_groups"] = describe_weight_groups(*m.weights);
   j["files"] = m.files_read;
   return j.dump();
 }
@@ -224,6 +265,7 @@ std::string describe_model_json(const ModelBundle& m) {
     specials[t.role] = {{"token", t.content}, {"id", t.id >= 0 ? ordered_json(t.id) : ordered_json(nullptr)}};
   j["tokenizer"] = {{"size", m.tokenizer->size()}, {"special_tokens", specials}};
   if (m.weights) j["tensors"] = describe_tensors(*m.weights);
+  if (m.weights) j["weight_groups"] = describe_weight_groups(*m.weights);
   j["files"] = m.files_read;
   return j.dump();
 }

@@ -9,6 +9,7 @@
 #include "core/ops/conv_gemm.h"
 #include "core/ops/conv_onednn.h"
 #include "core/ops/cpu_features.h"
+#include "core/ops/flop_count.h"
 #include "core/ops/ops.h"
 
 namespace janus::ops {
@@ -201,6 +202,7 @@ void conv2d(const Context& c, const Conv2d& k, const float* x, int64_t n, int64_
   if (k.kh != k.kw) fail(ErrorKind::Unsupported, k.weight->name, "only square kernels are supported");
   const int64_t ho = conv2d_out_size(k, h), wo = conv2d_out_size(k, w);
   if (n <= 0) return;
+  add_flops(uint64_t(2 * n * ho * wo * k.out * k.in * k.kh * k.kw));
   if (c.reference) return conv2d_ref(c, k, x, n, h, w, ho, wo, y);
   conv2d_fast(c, k, x, n, h, w, ho, wo, y);
 }

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/ops/conv_gemm.h"
 #include "core/ops/cpu_features.h"
+#include "core/ops/flop_count.h"
 #include "core/ops/ops.h"
 
 #if JANUS_OPS_X86
@@ -81,6 +82,7 @@ JANUS_T512 void swish_avx512(bool bf16, bool two_ops, float* x, int64_t n) {
 void matmul(const Context& c, const float* a, bool a_t, const float* b, bool b_t, int64_t m, int64_t n,
             int64_t k, float* y) {
   if (m <= 0 || n <= 0) return;
+  add_flops(uint64_t(2 * m * n * k));
   const kern::Strided A = a_t ? kern::Strided{a, 1, m} : kern::Strided{a, k, 1};
   const bool onednn = !c.reference && active_isa() != Isa::Portable;
   // Column tiles of 128 (fixed): y[:, j0:j1] = A · B[:, j0:j1].

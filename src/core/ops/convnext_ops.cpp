@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/ops/flop_count.h"
 #include "core/ops/ops.h"
 
 namespace janus::ops {
@@ -116,6 +117,7 @@ void depthwise_conv2d(const Context& c, const DepthwiseConv2d& k, const float* x
          "bad input size n=" + std::to_string(n) + " h=" + std::to_string(h) + " w=" + std::to_string(w));
   const DwCache& cc = cache_of(k);
   const int64_t K = k.k, hw = h * w;
+  add_flops(uint64_t(2 * n * k.ch * hw * K * K));
   for_chunks(c, n * k.ch, 4, [&](int64_t b, int64_t e) {
     for (int64_t pl = b; pl < e; ++pl) {
       const int64_t ch = pl % k.ch;

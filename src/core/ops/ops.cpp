@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/ops/flop_count.h"
 #include "core/ops/ops_fast.h"
 #include "core/ops/ops_ref.h"
 
@@ -68,6 +69,7 @@ Linear make_linear(const TensorView& weight, const TensorView* bias) {
 }
 
 void linear(const Context& c, const Linear& l, const float* x, int64_t rows, float* y) {
+  add_flops(uint64_t(2 * rows * l.out * l.in));
   if (c.reference) return ref::linear(c, l, x, rows, y);
   fast::linear(c, l, x, rows, y);
 }
@@ -79,6 +81,7 @@ void linear_multi(const Context& c, const Linear* const* ls, int n, const float*
       fail(ErrorKind::InvalidArgument, ls[i]->weight->name,
            "linear_multi: input size " + std::to_string(ls[i]->in) + " differs from " +
                std::to_string(ls[0]->in));
+  for (int i = 0; i < n; ++i) add_flops(uint64_t(2 * rows * ls[i]->out * ls[i]->in));
   if (c.reference) {
     for (int i = 0; i < n; ++i) ref::linear(c, *ls[i], x, rows, ys[i]);
     return;
@@ -180,6 +183,9 @@ void attention(const Context& c, AttentionKind kind, const float* q, int64_t T, 
                float* out) {
   if (nkv <= 0 || nh % nkv != 0) fail(ErrorKind::Model, "attention", "heads not a multiple of kv heads");
   if (causal && T > S) fail(ErrorKind::Internal, "attention", "more queries than keys");
+  // Q·Kᵀ and P·V: 4·hd FLOPs per (head, query, visible key); causal query t sees S - T + t + 1 keys.
+  const int64_t pairs = causal ? T * (S - T) + T * (T + 1) / 2 : T * S;
+  add_flops(uint64_t(4 * nh * hd * pairs));
   if (c.reference) return ref::attention(c, kind, q, T, k, v, S, nh, nkv, hd, scale, causal, out);
   fast::attention(c, kind, q, T, k, v, S, nh, nkv, hd, scale, causal, out);
 }
