@@ -6,7 +6,10 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <type_traits>
+#include <vector>
 
+#include "core/dtype.h"
 #include "core/error.h"
 
 namespace janus {
@@ -44,25 +47,40 @@ Tensor copy_of(const Tensor& t) {
 // Attention of one sequence whose keys 0 .. S-1 include masked positions (mask[j] = 1): the visible keys
 // are gathered so the kernel never sees the masked ones, which is exact (HF adds finfo.min before the
 // softmax, so their weights are exactly 0). Queries are positions S-T .. S-1.
-void attend_masked(const ops::Context& c, const float* q, int64_t T, const float* k, const float* v,
-                   int64_t S, const uint8_t* mask, int64_t nh, int64_t nkv, int64_t hd, float scale,
-                   float* out) {
+// New K/V rows into the cache: f32 as is, or as bf16 bits (exact in a BF16 run, where they are bf16).
+void store_rows(float* dst, const float* src, int64_t n) {
+  std::memcpy(dst, src, size_t(n) * sizeof(float));
+}
+void store_rows(uint16_t* dst, const float* src, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = f32_to_bf16(src[i]);
+}
+
+template <class E>
+void attn(const ops::Context& c, const float* q, int64_t T, const E* k, const E* v, int64_t S, int64_t nh,
+          int64_t nkv, int64_t hd, float scale, bool causal, float* out) {
+  if constexpr (std::is_same_v<E, float>)
+    ops::attention(c, ops::AttentionKind::Eager, q, T, k, v, S, nh, nkv, hd, scale, causal, out);
+  else
+    ops::attention_kv_bf16(c, ops::AttentionKind::Eager, q, T, k, v, S, nh, nkv, hd, scale, causal, out);
+}
+
+// E: the cache's element type (float, or uint16_t bf16 bits).
+template <class E>
+void attend_masked(const ops::Context& c, const float* q, int64_t T, const E* k, const E* v, int64_t S,
+                   const uint8_t* mask, int64_t nh, int64_t nkv, int64_t hd, float scale, float* out) {
   const int64_t kd = nkv * hd, qd = nh * hd;
   std::vector<int64_t> vis;  // visible key positions, ascending
   for (int64_t j = 0; j < S; ++j)
     if (!mask[j]) vis.push_back(j);
-  Tensor gk = Tensor::f32({int64_t(vis.size()), kd}), gv = Tensor::f32({int64_t(vis.size()), kd});
-  for (size_t i = 0; i < vis.size(); ++i) {
-    std::memcpy(gk.f() + i * kd, k + vis[i] * kd, size_t(kd) * sizeof(float));
-    std::memcpy(gv.f() + i * kd, v + vis[i] * kd, size_t(kd) * sizeof(float));
-  }
   const int64_t n = int64_t(vis.size());
+  std::vector<E> gk(size_t(n * kd)), gv(size_t(n * kd));  // [n, nkv, hd] gathered rows
+  for (int64_t i = 0; i < n; ++i) {
+    std::memcpy(gk.data() + i * kd, k + vis[size_t(i)] * kd, size_t(kd) * sizeof(E));
+    std::memcpy(gv.data() + i * kd, v + vis[size_t(i)] * kd, size_t(kd) * sizeof(E));
+  }
   bool new_visible = true;  // all T query positions visible: one causal call over the gathered keys
   for (int64_t j = S - T; j < S; ++j) new_visible = new_visible && !mask[j];
-  if (new_visible) {
-    ops::attention(c, ops::AttentionKind::Eager, q, T, gk.f(), gv.f(), n, nh, nkv, hd, scale, true, out);
-    return;
-  }
+  if (new_visible) return attn(c, q, T, gk.data(), gv.data(), n, nh, nkv, hd, scale, true, out);
   // Some queries sit on masked positions (full recomputation of a masked prompt): each query sees the
   // visible keys up to its own position. A query sees at least one key (callers keep position 0 visible).
   int64_t seen = 0;
@@ -70,8 +88,7 @@ void attend_masked(const ops::Context& c, const float* q, int64_t T, const float
     const int64_t p = S - T + t;
     while (seen < n && vis[size_t(seen)] <= p) ++seen;
     if (seen == 0) fail(ErrorKind::InvalidArgument, "attention mask", "a query sees no key");
-    ops::attention(c, ops::AttentionKind::Eager, q + t * qd, 1, gk.f(), gv.f(), seen, nh, nkv, hd, scale,
-                   false, out + t * qd);
+    attn(c, q + t * qd, 1, gk.data(), gv.data(), seen, nh, nkv, hd, scale, false, out + t * qd);
   }
 }
 
@@ -159,9 +176,12 @@ KvCache Llm::make_cache(int64_t batch, int64_t capacity) const {
   KvCache kv;
   kv.batch = batch;
   kv.capacity = capacity;
+  // BF16 runs keep K/V as bf16: their values are bf16 already (the bf16 k/v projections and RoPE), so
+  // this halves the cache and its reads without changing a bit.
+  const DType dt = precision_ == ops::Precision::BF16 ? DType::BF16 : DType::F32;
   for (size_t l = 0; l < layers_.size(); ++l) {
-    kv.k.push_back(Tensor::f32({batch, capacity, kv_heads_, head_dim_}));
-    kv.v.push_back(Tensor::f32({batch, capacity, kv_heads_, head_dim_}));
+    kv.k.push_back(Tensor(dt, {batch, capacity, kv_heads_, head_dim_}));
+    kv.v.push_back(Tensor(dt, {batch, capacity, kv_heads_, head_dim_}));
   }
   return kv;
 }
@@ -183,8 +203,10 @@ Tensor Llm::forward(const ops::Context& c, const Tensor& embeds, KvCache& cache,
   const std::vector<int64_t> cshape = {cache.batch, cache.capacity, kv_heads_, head_dim_};
   bool ok = cache.k.size() == layers_.size() && cache.v.size() == layers_.size() && cache.len >= 0 &&
             cache.len <= cache.capacity;
+  const DType cdt = precision_ == ops::Precision::BF16 ? DType::BF16 : DType::F32;
   for (size_t l = 0; ok && l < layers_.size(); ++l)
-    ok = cache.k[l].shape() == cshape && cache.v[l].shape() == cshape;
+    ok = cache.k[l].shape() == cshape && cache.v[l].shape() == cshape && cache.k[l].dtype() == cdt &&
+         cache.v[l].dtype() == cdt;
   ok = ok && (cache.masked.empty() || cache.masked.size() == size_t(cache.batch * cache.capacity));
   if (!ok) fail(ErrorKind::InvalidArgument, "kv cache", "not made by this model's make_cache");
   const int64_t B = s[0], T = s[1], H = hidden_, P0 = cache.len, cap = cache.capacity;
@@ -217,20 +239,24 @@ Tensor Llm::forward(const ops::Context& c, const Tensor& embeds, KvCache& cache,
     }
     ops::rope(c, rope_, q.f(), R, nh, pos.data());
     ops::rope(c, rope_, k.f(), R, nkv, pos.data());
-    float* ck = cache.k[l].f();
-    float* cv = cache.v[l].f();
     for (int64_t b = 0; b < B; ++b) {
-      std::memcpy(ck + (b * cap + P0) * kd, k.f() + b * T * kd, size_t(T * kd) * sizeof(float));
-      std::memcpy(cv + (b * cap + P0) * kd, v.f() + b * T * kd, size_t(T * kd) * sizeof(float));
       // Each sequence attends to its own cached keys 0 .. P0+i (causal), minus masked ones.
       const uint8_t* mk = cache.masked.empty() ? nullptr : cache.masked.data() + b * cap;
-      if (mk && std::find(mk, mk + S, uint8_t(1)) != mk + S) {
-        attend_masked(c, q.f() + b * T * qd, T, ck + b * cap * kd, cv + b * cap * kd, S, mk, nh, nkv, hd,
-                      scale, att.f() + b * T * qd);
-        continue;
-      }
-      ops::attention(c, ops::AttentionKind::Eager, q.f() + b * T * qd, T, ck + b * cap * kd,
-                     cv + b * cap * kd, S, nh, nkv, hd, scale, true, att.f() + b * T * qd);
+      const bool masked = mk && std::find(mk, mk + S, uint8_t(1)) != mk + S;
+      const float* qb = q.f() + b * T * qd;
+      float* ob = att.f() + b * T * qd;
+      auto attend_row = [&](auto* ck, auto* cv) {  // ck, cv: this row's cache [capacity, nkv, hd]
+        store_rows(ck + P0 * kd, k.f() + b * T * kd, T * kd);
+        store_rows(cv + P0 * kd, v.f() + b * T * kd, T * kd);
+        if (masked)
+          attend_masked(c, qb, T, ck, cv, S, mk, nh, nkv, hd, scale, ob);
+        else
+          attn(c, qb, T, ck, cv, S, nh, nkv, hd, scale, true, ob);
+      };
+      if (cdt == DType::BF16)
+        attend_row(cache.k[l].data<uint16_t>() + b * cap * kd, cache.v[l].data<uint16_t>() + b * cap * kd);
+      else
+        attend_row(cache.k[l].f() + b * cap * kd, cache.v[l].f() + b * cap * kd);
     }
     ops::linear(c, L.o, att.f(), R, t.f());
     ops::add(c, x.f(), t.f(), R * H, x.f());

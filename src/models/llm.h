@@ -14,7 +14,9 @@ namespace janus {
 
 struct KvCache {
   int64_t batch = 0, capacity = 0, len = 0;  // len: positions already cached
-  std::vector<Tensor> k, v;  // per layer [batch, capacity, n_kv_heads, head_dim], post-RoPE keys
+  // Per layer [batch, capacity, n_kv_heads, head_dim], post-RoPE keys: bf16 in a BF16 run (exact: the
+  // values are bf16 already), f32 in an F32 run.
+  std::vector<Tensor> k, v;
   // [batch, capacity]: 1 = key position hidden from every query (HF attention_mask 0: JanusFlow's CFG
   // rows keep their pad positions and RoPE indices but nobody attends to them). Empty: nothing masked.
   std::vector<uint8_t> masked;

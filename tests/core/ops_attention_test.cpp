@@ -263,3 +263,40 @@ TEST(OpsAttention, Bf16RoundingPointsExact) {
       }
   }
 }
+
+// A bf16 KV cache: K/V as bf16 rows give exactly the result of attention() on the widened rows, on
+// every kernel path, precision and kind, causal or not, with grouped heads.
+TEST(OpsAttention, Bf16KvRowsEqualWidenedRows) {
+  ThreadPool pool(2);
+  struct Case {
+    int64_t T, S, nh, nkv, hd;
+    bool causal;
+  };
+  for (const Case& cs :
+       {Case{1, 37, 4, 2, 64, true}, Case{9, 9, 2, 2, 80, true}, Case{5, 21, 3, 1, 16, false}}) {
+    const size_t nq = size_t(cs.T * cs.nh * cs.hd), nk = size_t(cs.S * cs.nkv * cs.hd);
+    const auto q = randn(nq, 71);
+    std::vector<uint16_t> kb(nk), vb(nk);
+    std::vector<float> kf(nk), vf(nk);
+    const auto kr = randn(nk, 72), vr = randn(nk, 73);
+    for (size_t i = 0; i < nk; ++i) {
+      kb[i] = f32_to_bf16(kr[i]), vb[i] = f32_to_bf16(vr[i]);
+      kf[i] = bf16_to_f32(kb[i]), vf[i] = bf16_to_f32(vb[i]);
+    }
+    for (ops::AttentionKind kind : {ops::AttentionKind::Eager, ops::AttentionKind::Fused})
+      for (ops::Precision p : {ops::Precision::F32, ops::Precision::BF16})
+        for (bool reference : {true, false})
+          for (const Path& path : kernel_paths()) {
+            UsePath use(path);
+            const ops::Context c{&pool, p, reference};
+            std::vector<float> want(nq), got(nq);
+            const float scale = 1.0f / std::sqrt(float(cs.hd));
+            ops::attention(c, kind, q.data(), cs.T, kf.data(), vf.data(), cs.S, cs.nh, cs.nkv, cs.hd, scale,
+                           cs.causal, want.data());
+            ops::attention_kv_bf16(c, kind, q.data(), cs.T, kb.data(), vb.data(), cs.S, cs.nh, cs.nkv, cs.hd,
+                                   scale, cs.causal, got.data());
+            ASSERT_EQ(got, want) << path_name(path) << " T" << cs.T << " S" << cs.S
+                                 << (reference ? " ref" : "");
+          }
+  }
+}

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/dtype.h"
 #include "core/ops/attention_kernels.h"
 
 #define JANUS_T512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma")))
@@ -54,10 +55,45 @@ JANUS_T512 inline __mmask16 tail_mask(int64_t n) {
   return n >= 16 ? __mmask16(0xffff) : __mmask16((1u << n) - 1);
 }
 
+// K/V element access: f32 rows, or bf16 rows (a bf16 KV cache) widened exactly.
+inline float kv_at(const float* p, int64_t i) {
+  return p[i];
+}
+inline float kv_at(const uint16_t* p, int64_t i) {
+  return bf16_to_f32(p[i]);
+}
+JANUS_T512 inline __m512 kv_load(const float* p, __mmask16 m) {
+  return _mm512_maskz_loadu_ps(m, p);
+}
+JANUS_T512 inline __m512 kv_load(const uint16_t* p, __mmask16 m) {
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, p)), 16));
+}
+template <class T>
+const T* kv_k(const AttnArgs& a);
+template <>
+const float* kv_k<float>(const AttnArgs& a) {
+  return a.k;
+}
+template <>
+const uint16_t* kv_k<uint16_t>(const AttnArgs& a) {
+  return a.kb;
+}
+template <class T>
+const T* kv_v(const AttnArgs& a);
+template <>
+const float* kv_v<float>(const AttnArgs& a) {
+  return a.v;
+}
+template <>
+const uint16_t* kv_v<uint16_t>(const AttnArgs& a) {
+  return a.vb;
+}
+
+template <class T>
 JANUS_T512 void transpose_k(const AttnArgs& a, int64_t kh, int64_t Sp, float* kt) {
   for (int64_t j = 0; j < a.S; ++j) {
-    const float* src = a.k + (j * a.nkv + kh) * a.hd;
-    for (int64_t d = 0; d < a.hd; ++d) kt[d * Sp + j] = src[d];
+    const T* src = kv_k<T>(a) + (j * a.nkv + kh) * a.hd;
+    for (int64_t d = 0; d < a.hd; ++d) kt[d * Sp + j] = kv_at(src, d);
   }
   for (int64_t d = 0; d < a.hd; ++d)
     for (int64_t j = a.S; j < Sp; ++j) kt[d * Sp + j] = 0;
@@ -65,17 +101,17 @@ JANUS_T512 void transpose_k(const AttnArgs& a, int64_t kh, int64_t Sp, float* kt
 
 // Raw scores q·k of R rows against keys [0, n) straight from K [S, nkv, hd] (no transpose):
 // the cheaper choice when few queries share the keys (decode).
-template <int R>
+template <class T, int R>
 JANUS_T512 void scores_direct(const AttnArgs& a, const float* const* qr, int64_t kh, int64_t n, int64_t Sp,
                               float* sc) {
   const int64_t hd = a.hd;
   for (int64_t j = 0; j < n; ++j) {
-    const float* kr = a.k + (j * a.nkv + kh) * hd;
+    const T* kr = kv_k<T>(a) + (j * a.nkv + kh) * hd;
     __m512 acc[R];
     for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps();
     for (int64_t d = 0; d < hd; d += 16) {
       const __mmask16 m = tail_mask(hd - d);
-      const __m512 kv = _mm512_maskz_loadu_ps(m, kr + d);
+      const __m512 kv = kv_load(kr + d, m);
       for (int r = 0; r < R; ++r) acc[r] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, qr[r] + d), kv, acc[r]);
     }
     for (int r = 0; r < R; ++r) sc[r * Sp + j] = _mm512_reduce_add_ps(acc[r]);
@@ -98,7 +134,7 @@ JANUS_T512 void scores_transposed(const AttnArgs& a, const float* const* qr, con
 }
 
 // Query rows t0 .. t0+R-1 of head h; kt is null for the direct score path.
-template <int R>
+template <class T, int R>
 JANUS_T512 void block(const AttnArgs& a, int64_t h, int64_t t0, const float* kt, int64_t Sp, float* sc) {
   const int64_t hd = a.hd, kh = h / (a.nh / a.nkv);
   const float* qr[R];
@@ -111,7 +147,7 @@ JANUS_T512 void block(const AttnArgs& a, int64_t h, int64_t t0, const float* kt,
   if (kt)
     scores_transposed<R>(a, qr, kt, vmax, Sp, sc);
   else
-    scores_direct<R>(a, qr, kh, vmax, Sp, sc);
+    scores_direct<T, R>(a, qr, kh, vmax, Sp, sc);
 
   // Scale (Eager/BF16: bf16(bf16(q·k)·scale)), softmax; probabilities past a row's keys are 0.
   const __m512 vscale = _mm512_set1_ps(a.scale);
@@ -157,9 +193,9 @@ JANUS_T512 void block(const AttnArgs& a, int64_t h, int64_t t0, const float* kt,
     for (int r = 0; r < R; ++r)
       for (int c = 0; c < 4; ++c) acc[r][c] = _mm512_setzero_ps();
     for (int64_t j = 0; j < vmax; ++j) {
-      const float* vr = a.v + (j * a.nkv + kh) * hd + d0;
+      const T* vr = kv_v<T>(a) + (j * a.nkv + kh) * hd + d0;
       __m512 vv[4];
-      for (int c = 0; c < 4; ++c) vv[c] = _mm512_maskz_loadu_ps(m[c], vr + 16 * c);
+      for (int c = 0; c < 4; ++c) vv[c] = kv_load(vr + 16 * c, m[c]);
       for (int r = 0; r < R; ++r) {
         const __m512 p = _mm512_set1_ps(sc[r * Sp + j]);
         for (int c = 0; c < 4; ++c) acc[r][c] = _mm512_fmadd_ps(p, vv[c], acc[r][c]);
@@ -177,16 +213,17 @@ JANUS_T512 void block(const AttnArgs& a, int64_t h, int64_t t0, const float* kt,
   }
 }
 
+template <class T>
 JANUS_T512 void run_block(const AttnArgs& a, int64_t h, int64_t t0, const float* kt, int64_t Sp, float* sc) {
   switch (std::min<int64_t>(kAttnRowBlock, a.T - t0)) {
     case 1:
-      return block<1>(a, h, t0, kt, Sp, sc);
+      return block<T, 1>(a, h, t0, kt, Sp, sc);
     case 2:
-      return block<2>(a, h, t0, kt, Sp, sc);
+      return block<T, 2>(a, h, t0, kt, Sp, sc);
     case 3:
-      return block<3>(a, h, t0, kt, Sp, sc);
+      return block<T, 3>(a, h, t0, kt, Sp, sc);
     default:
-      return block<4>(a, h, t0, kt, Sp, sc);
+      return block<T, 4>(a, h, t0, kt, Sp, sc);
   }
 }
 
@@ -215,10 +252,16 @@ void attention_avx512(const AttnArgs& a, int64_t i0, int64_t i1, float* scratch)
   for (int64_t i = i0; i < i1; ++i) {
     const int64_t h = i / nb, b = i % nb, kh = h / group;
     if (tr && kh != have) {
-      transpose_k(a, kh, Sp, kt);
+      if (a.kb)
+        transpose_k<uint16_t>(a, kh, Sp, kt);
+      else
+        transpose_k<float>(a, kh, Sp, kt);
       have = kh;
     }
-    run_block(a, h, b * kAttnRowBlock, kt, Sp, sc);
+    if (a.kb)
+      run_block<uint16_t>(a, h, b * kAttnRowBlock, kt, Sp, sc);
+    else
+      run_block<float>(a, h, b * kAttnRowBlock, kt, Sp, sc);
   }
 }
 

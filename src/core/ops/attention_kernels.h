@@ -10,12 +10,14 @@ namespace janus::ops::kern {
 constexpr int64_t kAttnRowBlock = 4;  // query rows per block (they share each K/V load)
 
 struct AttnArgs {
-  bool eager = true;         // AttentionKind::Eager, else Fused
-  bool round = false;        // BF16 precision
-  const float* q = nullptr;  // [T, nh, hd]
-  const float* k = nullptr;  // [S, nkv, hd]
-  const float* v = nullptr;  // [S, nkv, hd]
-  float* out = nullptr;      // [T, nh, hd]
+  bool eager = true;             // AttentionKind::Eager, else Fused
+  bool round = false;            // BF16 precision
+  const float* q = nullptr;      // [T, nh, hd]
+  const float* k = nullptr;      // [S, nkv, hd]
+  const float* v = nullptr;      // [S, nkv, hd]
+  const uint16_t* kb = nullptr;  // instead of k/v when set: bf16 rows (a bf16 KV cache)
+  const uint16_t* vb = nullptr;
+  float* out = nullptr;  // [T, nh, hd]
   int64_t T = 0, S = 0, nh = 0, nkv = 0, hd = 0;
   float scale = 1;
   bool causal = false;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "core/ops/flop_count.h"
@@ -188,6 +189,22 @@ void attention(const Context& c, AttentionKind kind, const float* q, int64_t T, 
   add_flops(uint64_t(4 * nh * hd * pairs));
   if (c.reference) return ref::attention(c, kind, q, T, k, v, S, nh, nkv, hd, scale, causal, out);
   fast::attention(c, kind, q, T, k, v, S, nh, nkv, hd, scale, causal, out);
+}
+
+void attention_kv_bf16(const Context& c, AttentionKind kind, const float* q, int64_t T, const uint16_t* k,
+                       const uint16_t* v, int64_t S, int64_t nh, int64_t nkv, int64_t hd, float scale,
+                       bool causal, float* out) {
+  if (nkv <= 0 || nh % nkv != 0) fail(ErrorKind::Model, "attention", "heads not a multiple of kv heads");
+  if (causal && T > S) fail(ErrorKind::Internal, "attention", "more queries than keys");
+  if (!c.reference && fast::attention_kv_bf16(c, kind, q, T, k, v, S, nh, nkv, hd, scale, causal, out)) {
+    const int64_t pairs = causal ? T * (S - T) + T * (T + 1) / 2 : T * S;
+    add_flops(uint64_t(4 * nh * hd * pairs));
+    return;
+  }
+  // Reference (and kernels without a bf16 reader): widen the rows, then the f32 attention.
+  std::vector<float> kf(size_t(S * nkv * hd)), vf(kf.size());
+  for (size_t i = 0; i < kf.size(); ++i) kf[i] = bf16_to_f32(k[i]), vf[i] = bf16_to_f32(v[i]);
+  attention(c, kind, q, T, kf.data(), vf.data(), S, nh, nkv, hd, scale, causal, out);
 }
 
 void patchify(const float* img, int64_t C, int64_t H, int64_t W, int64_t p, float* out) {

@@ -76,6 +76,12 @@ void attention(const Context& c, AttentionKind kind, const float* q, int64_t T, 
                const float* v, int64_t S, int64_t nh, int64_t nkv, int64_t hd, float scale, bool causal,
                float* out);
 
+// attention() with K and V stored as bf16 rows [S, nkv, hd] (a BF16 run's KV cache, whose values are
+// bf16 already): the result equals attention() on the rows widened to f32.
+void attention_kv_bf16(const Context& c, AttentionKind kind, const float* q, int64_t T, const uint16_t* k,
+                       const uint16_t* v, int64_t S, int64_t nh, int64_t nkv, int64_t hd, float scale,
+                       bool causal, float* out);
+
 // Non-overlapping patches: img [C, H, W] -> out [(H/p)*(W/p), C*p*p] in (c, ky, kx) order, the
 // flattening of a conv weight [out, C, p, p]; so patch embedding = patchify + linear.
 void patchify(const float* img, int64_t C, int64_t H, int64_t W, int64_t p, float* out);

@@ -318,19 +318,21 @@ void linear(const Context& c, const Linear& l, const float* x, int64_t rows, flo
   fast::linear_multi(c, ls, 1, x, rows, ys);
 }
 
-void attention(const Context& c, AttentionKind kind, const float* q, int64_t T, const float* k,
-               const float* v, int64_t S, int64_t nh, int64_t nkv, int64_t hd, float scale, bool causal,
-               float* out) {
-  if (T <= 0 || nh <= 0 || hd <= 0) return;
-  if (!JANUS_OPS_X86 || active_isa() < Isa::Avx512 || S <= 0)
-    return attention_portable(c, kind, q, T, k, v, S, nh, nkv, hd, scale, causal, out);
+namespace {
+
 #if JANUS_OPS_X86
+// The AVX-512 kernel over f32 (k, v) or bf16 (kb, vb) rows.
+void attention_avx512_job(const Context& c, AttentionKind kind, const float* q, int64_t T, const float* k,
+                          const float* v, const uint16_t* kb, const uint16_t* vb, int64_t S, int64_t nh,
+                          int64_t nkv, int64_t hd, float scale, bool causal, float* out) {
   kern::AttnArgs a;
   a.eager = kind == AttentionKind::Eager;
   a.round = c.bf16();
   a.q = q;
   a.k = k;
   a.v = v;
+  a.kb = kb;
+  a.vb = vb;
   a.out = out;
   a.T = T;
   a.S = S;
@@ -352,6 +354,32 @@ void attention(const Context& c, AttentionKind kind, const float* q, int64_t T, 
     c.pool->parallel_dynamic(items, body, kern::attn_blocks(a) * (nh / nkv));
   else
     body(0, items, 0);
+}
+#endif
+
+}  // namespace
+
+void attention(const Context& c, AttentionKind kind, const float* q, int64_t T, const float* k,
+               const float* v, int64_t S, int64_t nh, int64_t nkv, int64_t hd, float scale, bool causal,
+               float* out) {
+  if (T <= 0 || nh <= 0 || hd <= 0) return;
+  if (!JANUS_OPS_X86 || active_isa() < Isa::Avx512 || S <= 0)
+    return attention_portable(c, kind, q, T, k, v, S, nh, nkv, hd, scale, causal, out);
+#if JANUS_OPS_X86
+  attention_avx512_job(c, kind, q, T, k, v, nullptr, nullptr, S, nh, nkv, hd, scale, causal, out);
+#endif
+}
+
+bool attention_kv_bf16(const Context& c, AttentionKind kind, const float* q, int64_t T, const uint16_t* k,
+                       const uint16_t* v, int64_t S, int64_t nh, int64_t nkv, int64_t hd, float scale,
+                       bool causal, float* out) {
+#if JANUS_OPS_X86
+  if (active_isa() < Isa::Avx512 || S <= 0) return false;
+  if (T > 0 && nh > 0 && hd > 0)
+    attention_avx512_job(c, kind, q, T, nullptr, nullptr, k, v, S, nh, nkv, hd, scale, causal, out);
+  return true;
+#else
+  return false;
 #endif
 }
 
