@@ -121,9 +121,19 @@ int run_generate(const GenerateOptions& o, const CommonOptions& c) {
     }
     // JanusFlow decodes with the SDXL VAE: a folder, or a repo id from the HF cache / hub.
     std::unique_ptr<janus_cpp::Model> vae;
-    if (flow)
-      vae = std::make_unique<janus_cpp::Model>(o.vae.empty() ? "stabilityai/sdxl-vae" : o.vae,
-                                               model_params(c, true));
+    if (flow) {
+      const std::string vae_id = o.vae.empty() ? "stabilityai/sdxl-vae" : o.vae;
+      try {
+        vae = std::make_unique<janus_cpp::Model>(vae_id, model_params(c, true));
+      } catch (const janus_cpp::Error& e) {
+        const int rc = report_error(e.status());
+        std::fprintf(stderr,
+                     "janus: JanusFlow decodes its latents with the SDXL VAE (%s); --vae DIR takes a "
+                     "local diffusers AutoencoderKL folder\n",
+                     vae_id.c_str());
+        return rc;
+      }
+    }
     std::unique_ptr<float, void (*)(float*)> noise(nullptr, janus_floats_free);
     size_t noise_shape[4] = {0, 0, 0, 0};
     if (!o.noise.empty()) {
