@@ -18,9 +18,10 @@ struct Case {
 };
 // Decode (T=1) against long caches, prefill blocks (T not a multiple of the 4-row block), GQA,
 // head dims that are not multiples of 16.
-const Case kCases[] = {{1, 1, 1, 1, 16},    {1, 700, 4, 2, 64}, {1, 333, 4, 4, 128},
-                       {5, 5, 4, 2, 64},    {7, 20, 2, 1, 40},  {13, 13, 4, 2, 64},
-                       {64, 64, 2, 1, 128}, {3, 50, 4, 4, 24},  {2, 600, 4, 2, 64}};
+const Case kCases[] = {
+    {1, 1, 1, 1, 16},   {1, 700, 4, 2, 64}, {1, 333, 4, 4, 128}, {5, 5, 4, 2, 64},
+    {7, 20, 2, 1, 40},  {13, 13, 4, 2, 64}, {64, 64, 2, 1, 128}, {3, 50, 4, 4, 24},
+    {2, 600, 4, 2, 64}, {70, 90, 2, 1, 256}};  // the last: wide heads, many queries (GEMM path)
 const ops::AttentionKind kKinds[] = {ops::AttentionKind::Eager, ops::AttentionKind::Fused};
 
 std::string label(const Path& path, ops::AttentionKind kind, bool causal, const Case& c) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/ops/attention_kernels.h"
+#include "core/ops/conv_gemm.h"
 #include "core/ops/cpu_features.h"
 #include "core/ops/gemm_onednn.h"
 #include "core/ops/gemv_kernels.h"
@@ -359,10 +360,73 @@ void attention_avx512_job(const Context& c, AttentionKind kind, const float* q, 
 
 }  // namespace
 
+namespace {
+
+// Wide heads over many queries (the SDXL-VAE mid block: one 512-wide head, 2304 tokens): scores and
+// P·V as oneDNN GEMMs per block of 64 queries, with the softmax and rounding points of the kernel.
+// The per-row kernel re-streams K and V for every 4 queries, which is what bounds it at this width.
+constexpr int64_t kAttnGemmRows = 64;
+
+bool attention_by_gemm(const Context& c, AttentionKind kind, const float* q, int64_t T, const float* k,
+                       const float* v, int64_t S, int64_t nh, int64_t nkv, int64_t hd, float scale,
+                       float* out) {
+  const bool eager = kind == AttentionKind::Eager, round = c.bf16();
+  const int64_t blocks = (T + kAttnGemmRows - 1) / kAttnGemmRows, group = nh / nkv;
+  bool ok = true;
+  parallel(c, nh * blocks, 1, [&](int64_t i0, int64_t i1, int) {
+    thread_local std::vector<float> sc, acc;
+    sc.resize(size_t(kAttnGemmRows * S));
+    acc.resize(size_t(kAttnGemmRows * hd));
+    for (int64_t i = i0; i < i1 && ok; ++i) {
+      const int64_t h = i / blocks, t0 = (i % blocks) * kAttnGemmRows, n = std::min(kAttnGemmRows, T - t0);
+      const int64_t kh = h / group;
+      const kern::Strided Q{q + (t0 * nh + h) * hd, nh * hd, 1}, Kt{k + kh * hd, 1, nkv * hd};
+      const kern::Strided V{v + kh * hd, nkv * hd, 1}, P{sc.data(), S, 1};
+      if (!kern::gemm_f32_strided(n, S, hd, Q, Kt, sc.data(), S)) {  // raw scores [n, S]
+        ok = false;
+        return;
+      }
+      std::vector<float> sums(static_cast<size_t>(n));
+      for (int64_t r = 0; r < n; ++r) {
+        float* s = sc.data() + r * S;
+        float mx = -INFINITY;
+        for (int64_t j = 0; j < S; ++j) {
+          s[j] = eager && round ? rb(c, rb(c, s[j]) * scale) : s[j] * scale;
+          mx = std::max(mx, s[j]);
+        }
+        float sum = 0;
+        for (int64_t j = 0; j < S; ++j) sum += s[j] = std::exp(s[j] - mx);
+        for (int64_t j = 0; j < S; ++j) {
+          const float p = eager ? s[j] / sum : s[j];
+          s[j] = round ? rb(c, p) : p;
+        }
+        sums[size_t(r)] = sum;
+      }
+      if (!kern::gemm_f32_strided(n, hd, S, P, V, acc.data(), hd)) {  // P·V [n, hd]
+        ok = false;
+        return;
+      }
+      for (int64_t r = 0; r < n; ++r) {
+        float* o = out + ((t0 + r) * nh + h) * hd;
+        for (int64_t d = 0; d < hd; ++d) {
+          const float x = eager ? acc[size_t(r * hd + d)] : acc[size_t(r * hd + d)] / sums[size_t(r)];
+          o[d] = round ? rb(c, x) : x;
+        }
+      }
+    }
+  });
+  return ok;
+}
+
+}  // namespace
+
 void attention(const Context& c, AttentionKind kind, const float* q, int64_t T, const float* k,
                const float* v, int64_t S, int64_t nh, int64_t nkv, int64_t hd, float scale, bool causal,
                float* out) {
   if (T <= 0 || nh <= 0 || hd <= 0) return;
+  if (!causal && hd >= 256 && T >= kAttnGemmRows && S >= kAttnGemmRows && JANUS_OPS_X86 &&
+      active_isa() != Isa::Portable && attention_by_gemm(c, kind, q, T, k, v, S, nh, nkv, hd, scale, out))
+    return;
   if (!JANUS_OPS_X86 || active_isa() < Isa::Avx512 || S <= 0)
     return attention_portable(c, kind, q, T, k, v, S, nh, nkv, hd, scale, causal, out);
 #if JANUS_OPS_X86
