@@ -444,6 +444,7 @@ void generate_flow_images(janus_context* ctx, const janus::ModelBundle& b, const
   janus::DumpFn dump = make_dumper(ctx->dump_dir);
   janus::FlowResult r = janus::generate_flow(b, *ctx->flow, ctx->ops, prompt, fp, dump);
   if (r.cancelled) janus::fail(janus::ErrorKind::InvalidArgument, "generate", "cancelled");
+  janus::release_recycled_buffers();  // the LLM's block sizes are of no use to the VAE
   auto t0 = std::chrono::steady_clock::now();
   janus::Tensor decoded = vae.decode(ctx->ops, r.latent, dump);  // [n, 3, 384, 384]
   if (dump) dump("decoded", decoded);

@@ -61,6 +61,14 @@ void give_block(void* p, size_t bytes) {
 
 }  // namespace
 
+void release_recycled_buffers() {
+  Recycler& r = recycler();
+  std::lock_guard<std::mutex> lock(r.mu);
+  for (auto& [bytes, p] : r.free) std::free(p);
+  r.free.clear();
+  r.bytes = 0;
+}
+
 Tensor::Tensor(DType dtype, std::vector<int64_t> shape, std::string name)
     : dtype_(dtype), shape_(std::move(shape)), name_(std::move(name)) {
   numel_ = 1;

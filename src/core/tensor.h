@@ -11,6 +11,10 @@
 
 namespace janus {
 
+// Large buffers freed by tensors are kept for reuse by exact size (tensor.cpp); this returns them to
+// the system, e.g. between phases whose shapes differ (the LLM loop, then a VAE decode).
+void release_recycled_buffers();
+
 class Tensor {
  public:
   Tensor() = default;
