@@ -415,6 +415,26 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// Decoded images [n, 3, S, S] -> the caller's janus_image array (dumped as "decoded" first).
+void finish_generation(const janus::Tensor& decoded, int upscale, const janus::DumpFn& dump,
+                       janus_image* images) {
+  if (dump) dump("decoded", decoded);
+  for (int64_t i = 0; i < decoded.dim(0); ++i) images[i] = janus_image{};
+  to_images(decoded, upscale, images);
+}
+
+janus_generate_stats generate_stats(int prompt_tokens, double prefill_ms, double steps_ms, double decode_ms,
+                                    float cfg, int steps) {
+  janus_generate_stats st{};
+  st.prompt_tokens = prompt_tokens;
+  st.prefill_ms = prefill_ms;
+  st.tokens_ms = steps_ms;
+  st.decode_ms = decode_ms;
+  st.cfg = cfg;
+  st.steps = steps;
+  return st;
+}
+
 // JanusFlow: rectified flow to a latent, then the SDXL VAE (janusflow.md §6).
 void generate_flow_images(janus_context* ctx, const janus::ModelBundle& b, const char* prompt,
                           const janus_generate_params& p, janus_image* images, janus_generate_stats* stats) {
@@ -447,17 +467,10 @@ void generate_flow_images(janus_context* ctx, const janus::ModelBundle& b, const
   janus::release_recycled_buffers();  // the LLM's block sizes are of no use to the VAE
   auto t0 = std::chrono::steady_clock::now();
   janus::Tensor decoded = vae.decode(ctx->ops, r.latent, dump);  // [n, 3, 384, 384]
-  if (dump) dump("decoded", decoded);
-  for (int i = 0; i < fp.n; ++i) images[i] = janus_image{};
-  to_images(decoded, p.upscale, images);
-  if (stats) {
-    stats->prompt_tokens = int(r.input_ids.size());
-    stats->prefill_ms = r.prefill_ms;
-    stats->tokens_ms = r.steps_ms;
-    stats->decode_ms = ms_since(t0);
-    stats->cfg = fp.cfg;
-    stats->steps = r.steps_done;
-  }
+  finish_generation(decoded, p.upscale, dump, images);
+  if (stats)
+    *stats =
+        generate_stats(int(r.input_ids.size()), r.prefill_ms, r.steps_ms, ms_since(t0), fp.cfg, r.steps_done);
 }
 
 }  // namespace
@@ -500,14 +513,8 @@ janus_status janus_generate(janus_context* ctx, const char* prompt, const janus_
     if (r.cancelled) janus::fail(janus::ErrorKind::InvalidArgument, "generate", "cancelled");
     if (partial) {
       for (int i = 0; i < gp.n; ++i) images[i] = janus_image{};
-      if (stats) {
-        *stats = janus_generate_stats{};
-        stats->prompt_tokens = int(r.input_ids.size());
-        stats->prefill_ms = r.prefill_ms;
-        stats->tokens_ms = r.steps_ms;
-        stats->cfg = gp.cfg;
-        stats->steps = r.steps_done;
-      }
+      if (stats)
+        *stats = generate_stats(int(r.input_ids.size()), r.prefill_ms, r.steps_ms, 0, gp.cfg, r.steps_done);
       return;
     }
     auto t0 = std::chrono::steady_clock::now();
@@ -515,17 +522,10 @@ janus_status janus_generate(janus_context* ctx, const char* prompt, const janus_
     int64_t grid = 1;
     while (grid * grid < per) ++grid;
     janus::Tensor decoded = vq_decoder(ctx).decode(ctx->ops, r.tokens.data(), gp.n, grid, dump);
-    if (dump) dump("decoded", decoded);
-    for (int i = 0; i < gp.n; ++i) images[i] = janus_image{};
-    to_images(decoded, p.upscale, images);
-    if (stats) {
-      stats->prompt_tokens = int(r.input_ids.size());
-      stats->prefill_ms = r.prefill_ms;
-      stats->tokens_ms = r.steps_ms;
-      stats->decode_ms = ms_since(t0);
-      stats->cfg = gp.cfg;
-      stats->steps = r.steps_done;
-    }
+    finish_generation(decoded, p.upscale, dump, images);
+    if (stats)
+      *stats = generate_stats(int(r.input_ids.size()), r.prefill_ms, r.steps_ms, ms_since(t0), gp.cfg,
+                              r.steps_done);
   });
 }
 

@@ -9,6 +9,7 @@
 #include "core/ops/conv_gemm.h"
 #include "core/ops/cpu_features.h"
 #include "core/ops/flop_count.h"
+#include "core/ops/op_util.h"
 #include "core/ops/ops.h"
 
 #if JANUS_OPS_X86
@@ -22,20 +23,8 @@ namespace janus::ops {
 
 namespace {
 
-inline float rb(const Context& c, float v) {
-  return c.bf16() ? bf16_to_f32(f32_to_bf16(v)) : v;
-}
-
-// Fixed chunks over the pool (results independent of the thread count).
-template <class F>
-void for_chunks(const Context& c, int64_t n, int64_t min_chunk, F f) {
-  if (!c.pool || n <= min_chunk) {
-    f(int64_t(0), n);
-    return;
-  }
-  c.pool->parallel_for(
-      n, [&](int64_t b, int64_t e, int) { f(b, e); }, min_chunk);
-}
+using detail::for_chunks;
+using detail::rb;
 
 #if JANUS_OPS_X86
 JANUS_T512 inline __m512 round_bf16_512(__m512 v) {
@@ -164,8 +153,12 @@ void sigmoid_mul(const Context& c, bool two_ops, float* x, int64_t n) {
 }
 }  // namespace
 
-void swish(const Context& c, float* x, int64_t n) { sigmoid_mul(c, true, x, n); }
-void silu(const Context& c, float* x, int64_t n) { sigmoid_mul(c, false, x, n); }
+void swish(const Context& c, float* x, int64_t n) {
+  sigmoid_mul(c, true, x, n);
+}
+void silu(const Context& c, float* x, int64_t n) {
+  sigmoid_mul(c, false, x, n);
+}
 
 void upsample_nearest2x(const Context& c, const float* x, int64_t planes, int64_t h, int64_t w, float* y) {
   for_chunks(c, planes * h, 64, [&](int64_t r0, int64_t r1) {

@@ -7,26 +7,15 @@
 
 #include "core/error.h"
 #include "core/ops/flop_count.h"
+#include "core/ops/op_util.h"
 #include "core/ops/ops.h"
 
 namespace janus::ops {
 
 namespace {
 
-inline float rb(const Context& c, float v) {
-  return c.bf16() ? bf16_to_f32(f32_to_bf16(v)) : v;
-}
-
-// Fixed chunks over the pool (results independent of the thread count).
-template <class F>
-void for_chunks(const Context& c, int64_t n, int64_t min_chunk, F f) {
-  if (!c.pool || n <= min_chunk) {
-    f(int64_t(0), n);
-    return;
-  }
-  c.pool->parallel_for(
-      n, [&](int64_t b, int64_t e, int) { f(b, e); }, min_chunk);
-}
+using detail::for_chunks;
+using detail::rb;
 
 struct DwCache {
   std::vector<float> w;  // [ch, k, k]
