@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/ops/onednn_context.h"
 #include "core/ops/onednn_threads.h"
 
 namespace janus::ops::kern {
@@ -24,12 +25,6 @@ struct Prim {
   dnnl::matmul::primitive_desc pd;
   dnnl::matmul prim;
 };
-
-// Never destroyed: pool threads' streams and cached primitives may outlive static destruction.
-dnnl::engine& engine() {
-  static dnnl::engine* e = new dnnl::engine(dnnl::engine::kind::cpu, 0);
-  return *e;
-}
 
 std::shared_ptr<const Prim> get_prim(int64_t m, int64_t n, int64_t k, const Strided& a, const Strided& b,
                                      int64_t ldy) {
@@ -46,7 +41,7 @@ std::shared_ptr<const Prim> get_prim(int64_t m, int64_t n, int64_t k, const Stri
     dnnl::memory::desc cd({m, n}, dt::f32, {ldy, 1});
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    slot->pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(ad, bd, cd), attr, engine());
+    slot->pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(ad, bd, cd), attr, onednn_engine());
     slot->prim = dnnl::matmul(slot->pd);
     slot->ok = true;
   } catch (const dnnl::error&) {
@@ -62,11 +57,10 @@ bool gemm_f32_strided(int64_t m, int64_t n, int64_t k, Strided a, Strided b, flo
   const Prim& p = *held;
   if (!p.ok) return false;
   thread_local std::vector<uint8_t> scratch;
-  thread_local std::unique_ptr<dnnl::stream> stream;
-  if (!stream) stream = std::make_unique<dnnl::stream>(engine());
+  dnnl::stream* stream = &onednn_stream();
   const size_t need = p.pd.scratchpad_desc().get_size();
   if (scratch.size() < need) scratch.resize(need);
-  auto& e = engine();
+  auto& e = onednn_engine();
   std::unordered_map<int, dnnl::memory> args{
       {DNNL_ARG_SRC, dnnl::memory(p.pd.src_desc(), e, const_cast<float*>(a.p))},
       {DNNL_ARG_WEIGHTS, dnnl::memory(p.pd.weights_desc(), e, const_cast<float*>(b.p))},

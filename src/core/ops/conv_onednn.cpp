@@ -9,6 +9,7 @@
 #include <tuple>
 #include <vector>
 
+#include "core/ops/onednn_context.h"
 #include "core/ops/onednn_threads.h"
 
 namespace janus::ops::kern {
@@ -17,17 +18,6 @@ namespace {
 
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
-
-dnnl::engine& engine() {  // never destroyed: thread-local streams may outlive static destruction
-  static dnnl::engine* e = new dnnl::engine(dnnl::engine::kind::cpu, 0);
-  return *e;
-}
-
-dnnl::stream& thread_stream() {
-  thread_local std::unique_ptr<dnnl::stream> s;
-  if (!s) s = std::make_unique<dnnl::stream>(engine());
-  return *s;
-}
 
 // A growable scratch block that never copies or zero-fills (std::vector would do both on growth:
 // hundreds of MB of needless page faults and copies for the Winograd scratch).
@@ -75,11 +65,12 @@ std::shared_ptr<Plan> make_plan(const float* w_oihw, const ConvShape2d& s) {
                                       {s.stride, s.stride}, {s.pad, s.pad}, {s.pad, s.pad});
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    plan->pd = dnnl::convolution_forward::primitive_desc(d, attr, engine());
+    plan->pd = dnnl::convolution_forward::primitive_desc(d, attr, onednn_engine());
     plan->prim = dnnl::convolution_forward(plan->pd);
-    dnnl::memory user_w({{s.out, s.in, s.k, s.k}, dt::f32, tag::oihw}, engine(), const_cast<float*>(w_oihw));
-    plan->wei = dnnl::memory(plan->pd.weights_desc(), engine());
-    dnnl::stream& st = thread_stream();
+    dnnl::memory user_w({{s.out, s.in, s.k, s.k}, dt::f32, tag::oihw}, onednn_engine(),
+                        const_cast<float*>(w_oihw));
+    plan->wei = dnnl::memory(plan->pd.weights_desc(), onednn_engine());
+    dnnl::stream& st = onednn_stream();
     dnnl::reorder(user_w, plan->wei).execute(st, user_w, plan->wei);
     st.wait();
     plan->ok = true;
@@ -93,7 +84,7 @@ std::shared_ptr<Plan> make_plan(const float* w_oihw, const ConvShape2d& s) {
 dnnl::memory to_layout(const dnnl::memory& user, const dnnl::memory::desc& desc, RawBuffer& buf,
                        dnnl::stream& st) {
   if (user.get_desc() == desc) return user;
-  dnnl::memory m(desc, engine(), buf.get(desc.get_size()));
+  dnnl::memory m(desc, onednn_engine(), buf.get(desc.get_size()));
   dnnl::reorder(user, m).execute(st, const_cast<dnnl::memory&>(user), m);
   return m;
 }
@@ -124,16 +115,17 @@ bool conv2d_onednn(int threads, const float* w_oihw, const ConvShape2d& s, const
   }
   if (!plan->ok) return false;
   const int64_t ho = (s.h + 2 * s.pad - s.k) / s.stride + 1, wo = (s.w + 2 * s.pad - s.k) / s.stride + 1;
-  dnnl::stream& st = thread_stream();
+  dnnl::stream& st = onednn_stream();
   thread_local RawBuffer src_buf, dst_buf, scratch;
-  dnnl::memory user_x({{s.n, s.in, s.h, s.w}, dt::f32, tag::nchw}, engine(), const_cast<float*>(x));
-  dnnl::memory user_y({{s.n, s.out, ho, wo}, dt::f32, tag::nchw}, engine(), y);
+  dnnl::memory user_x({{s.n, s.in, s.h, s.w}, dt::f32, tag::nchw}, onednn_engine(), const_cast<float*>(x));
+  dnnl::memory user_y({{s.n, s.out, ho, wo}, dt::f32, tag::nchw}, onednn_engine(), y);
   dnnl::memory src = to_layout(user_x, plan->pd.src_desc(), src_buf, st);
   const bool dst_plain = plan->pd.dst_desc() == user_y.get_desc();
-  dnnl::memory dst =
-      dst_plain ? user_y
-                : dnnl::memory(plan->pd.dst_desc(), engine(), dst_buf.get(plan->pd.dst_desc().get_size()));
-  dnnl::memory sm(plan->pd.scratchpad_desc(), engine(), scratch.get(plan->pd.scratchpad_desc().get_size()));
+  dnnl::memory dst = dst_plain ? user_y
+                               : dnnl::memory(plan->pd.dst_desc(), onednn_engine(),
+                                              dst_buf.get(plan->pd.dst_desc().get_size()));
+  dnnl::memory sm(plan->pd.scratchpad_desc(), onednn_engine(),
+                  scratch.get(plan->pd.scratchpad_desc().get_size()));
   plan->prim.execute(
       st,
       {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, plan->wei}, {DNNL_ARG_DST, dst}, {DNNL_ARG_SCRATCHPAD, sm}});

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/ops/onednn_context.h"
 #include "core/ops/onednn_threads.h"
 
 namespace janus::ops::kern {
@@ -24,13 +25,6 @@ struct Prim {
   dnnl::matmul::primitive_desc pd;
   dnnl::matmul prim;
 };
-
-// Never destroyed: thread-local streams and cached primitives of pool threads may outlive
-// static destruction at exit, and they refer to the engine.
-dnnl::engine& engine() {
-  static dnnl::engine* e = new dnnl::engine(dnnl::engine::kind::cpu, 0);
-  return *e;
-}
 
 // Shapes vary with the prompt length; the cache is bounded (cleared when full; users hold refs).
 std::shared_ptr<const Prim> get_prim(dt type, int64_t M, int64_t K, int64_t nt, int64_t ldy, bool bias) {
@@ -49,9 +43,9 @@ std::shared_ptr<const Prim> get_prim(dt type, int64_t M, int64_t K, int64_t nt, 
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
     if (bias) {
       dnnl::memory::desc bd({1, nt}, dt::f32, {nt, 1});
-      slot->pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, bd, c), attr, engine());
+      slot->pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, bd, c), attr, onednn_engine());
     } else {
-      slot->pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, c), attr, engine());
+      slot->pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, c), attr, onednn_engine());
     }
     slot->prim = dnnl::matmul(slot->pd);
     slot->ok = true;
@@ -68,11 +62,10 @@ bool run(dt type, const void* x, int64_t M, int64_t K, const void* wt, int64_t n
   const Prim& p = *held;
   if (!p.ok) return false;
   thread_local std::vector<uint8_t> scratch;
-  thread_local std::unique_ptr<dnnl::stream> stream;
-  if (!stream) stream = std::make_unique<dnnl::stream>(engine());
+  dnnl::stream* stream = &onednn_stream();
   const size_t need = p.pd.scratchpad_desc().get_size();
   if (scratch.size() < need) scratch.resize(need);
-  auto& e = engine();
+  auto& e = onednn_engine();
   dnnl::memory am(p.pd.src_desc(), e, const_cast<void*>(x));
   dnnl::memory bm(p.pd.weights_desc(), e, const_cast<void*>(wt));
   dnnl::memory cm(p.pd.dst_desc(), e, y);
