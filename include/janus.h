@@ -41,11 +41,19 @@ void janus_set_log_callback(janus_log_callback cb, void* user);
 
 typedef struct janus_model janus_model;
 
+/* Storage of the LLM's weight matrices (docs/quantization.md says which tensors each affects). */
+typedef enum janus_weight_type {
+  JANUS_WEIGHTS_NATIVE = 0, /* as stored in the checkpoint (bf16 for the released models) */
+  JANUS_WEIGHTS_Q8_0 = 1,   /* 8-bit blocks of 32 (GGML Q8_0) */
+  JANUS_WEIGHTS_Q4_0 = 2,   /* 4-bit blocks of 32 (GGML Q4_0); output heads stay Q8_0 */
+} janus_weight_type;
+
 typedef struct janus_model_params {
   const char* cache_dir; /* HF hub cache; NULL = $HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub */
   const char* revision;  /* hub revision for repo ids; NULL = "main" */
   int offline;           /* never touch the network (also set by HF_HUB_OFFLINE=1) */
   int load_tensors;      /* 0: config + tokenizer only (fast info/tokenize) */
+  janus_weight_type weights; /* quantize at load (NATIVE: as stored) */
   janus_progress_callback progress;
   void* progress_user;
 } janus_model_params;

@@ -187,7 +187,14 @@ janus_status janus_model_load(const char* path_or_repo, const janus_model_params
     }
     std::filesystem::path dir = janus::resolve_model(path_or_repo, hub);
     auto m = std::make_unique<janus_model>();
-    m->bundle = janus::load_model_bundle(dir, p.load_tensors != 0);
+    janus::WeightQuant quant = janus::WeightQuant::None;
+    if (p.weights == JANUS_WEIGHTS_Q8_0)
+      quant = janus::WeightQuant::Q8_0;
+    else if (p.weights == JANUS_WEIGHTS_Q4_0)
+      quant = janus::WeightQuant::Q4_0;
+    else
+      require(p.weights == JANUS_WEIGHTS_NATIVE, "janus_model_params.weights: unknown weight type");
+    m->bundle = janus::load_model_bundle(dir, p.load_tensors != 0, quant);
     m->info_json = janus::describe_model_json(*m->bundle);
     m->tensors_json = janus::tensor_list_json(*m->bundle);
     *out = m.release();

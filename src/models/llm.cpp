@@ -125,6 +125,7 @@ Llm::Llm(const TensorStore& w, const LlamaConfig& cfg, ops::Precision precision)
     fail(ErrorKind::Unsupported, where + ".pretraining_tp", "only 1 (the sliced-matmul path is not ported)");
 
   rope_ = ops::make_rope(head_dim_, cfg.rope_theta, precision);
+  rope_.interleaved = cfg.rope_interleaved;
   if (cfg.rope_scaling) {
     const std::string& type = cfg.rope_scaling->type;
     if (type == "linear") {

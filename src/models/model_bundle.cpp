@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "io/weights/quantized_store.h"
 
 namespace janus {
 
@@ -58,7 +59,7 @@ int32_t ModelBundle::special_id(const std::string& role) const {
   return -1;
 }
 
-std::unique_ptr<ModelBundle> load_model_bundle(const fs::path& dir, bool load_tensors) {
+std::unique_ptr<ModelBundle> load_model_bundle(const fs::path& dir, bool load_tensors, WeightQuant quant) {
   auto m = std::make_unique<ModelBundle>();
   m->dir = dir;
   if (!fs::is_directory(dir)) fail(ErrorKind::Io, dir.string(), "not a model folder");
@@ -119,6 +120,10 @@ std::unique_ptr<ModelBundle> load_model_bundle(const fs::path& dir, bool load_te
     m->weights = TensorStore::open_folder(dir);
     std::vector<TensorMeta> present = tensor_metas(*m->weights);
     m->dims = check_tensor_set(m->config, present, dir.string());
+    if (quant != WeightQuant::None)
+      m->weights = quantize_store(std::move(m->weights), [quant](const TensorView& v) {
+        return quantized_dtype(v.name, v.shape, quant);
+      });
     for (const std::string& f : m->weights->files()) m->files_read.push_back(fs::path(f).filename().string());
   }
   return m;

@@ -10,6 +10,7 @@
 
 #include "io/config/config.h"
 #include "io/weights/tensor_store.h"
+#include "models/quant_policy.h"
 #include "models/tensor_table.h"
 #include "text/tokenizer.h"
 
@@ -40,8 +41,10 @@ struct ModelBundle {
 };
 
 // Reads a Janus/JanusFlow model folder or a diffusers VAE folder (config.json `_class_name`).
-// load_tensors=false reads configs and tokenizer only (fast path for `tokenize`).
-std::unique_ptr<ModelBundle> load_model_bundle(const std::filesystem::path& dir, bool load_tensors);
+// load_tensors=false reads configs and tokenizer only (fast path for `tokenize`). `quant` converts the
+// tensors quant_policy.h selects to Q8_0/Q4_0 once, after the tensor set was checked.
+std::unique_ptr<ModelBundle> load_model_bundle(const std::filesystem::path& dir, bool load_tensors,
+                                               WeightQuant quant = WeightQuant::None);
 
 // JSON description for `janus info`.
 std::string describe_model_json(const ModelBundle& m);

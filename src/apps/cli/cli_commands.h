@@ -15,6 +15,7 @@ struct CommonOptions {
   std::string revision = "main";
   bool offline = false;
   bool verbose = false;
+  std::string quant = "none";  // --quant: none | q8_0 | q4_0
 };
 
 struct InfoOptions {

@@ -41,6 +41,9 @@ janus_model_params model_params(const CommonOptions& c, bool load_tensors) {
   p.revision = c.revision.c_str();
   p.offline = c.offline;
   p.load_tensors = load_tensors;
+  p.weights = c.quant == "q8_0"                      ? JANUS_WEIGHTS_Q8_0
+              : c.quant == "q4_0" || c.quant == "q4" ? JANUS_WEIGHTS_Q4_0
+                                                     : JANUS_WEIGHTS_NATIVE;
   p.progress = progress_bar;
   return p;
 }

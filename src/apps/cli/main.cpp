@@ -17,6 +17,9 @@ int main(int argc, char** argv) {
     sub->add_option("--revision", common.revision, "hub revision for repo ids")->default_val("main");
     sub->add_flag("--offline", common.offline, "never download (also HF_HUB_OFFLINE=1)");
     sub->add_flag("-v,--verbose", common.verbose, "log details to stderr");
+    sub->add_option("--quant", common.quant,
+                    "quantize the LLM weights at load: q8_0 or q4_0 (q4); default none (as stored)")
+        ->check(CLI::IsMember({"none", "q8_0", "q4_0", "q4"}));
   };
   janus_cli::InfoOptions info;
   CLI::App* info_cmd =

@@ -18,7 +18,7 @@ struct GemvArgs {
   int64_t kpad = 0;              // K rounded up to 32
   int64_t rows = 0;              // 1 .. kGemvRows* of the kernel
   int64_t K = 0;
-  const void* w = nullptr;      // [N, K] weights, dtype per kernel
+  const void* w = nullptr;      // [N, K] weights, dtype per kernel (block rows for Q8_0/Q4_0)
   const float* bias = nullptr;  // [N] or null
   bool round_out = false;       // round y to bf16 (after the bias)
   float* y = nullptr;           // [rows, N]
@@ -32,6 +32,11 @@ void gemv_f32_avx512(const GemvArgs& a, int64_t o0, int64_t o1);
 // AVX512_BF16: vdpbf16ps on bf16 x (a.xb) and bf16 weights. Exact products, f32 sums. Without
 // AMX this CPU family retires half as many vdpbf16ps as FMAs per cycle, so it only serves 1-2 rows.
 void gemv_bf16_dpbf16(const GemvArgs& a, int64_t o0, int64_t o1);
+// Q8_0 / Q4_0 weights (core/quant.h; K % 32 == 0): blocks widened to f32, x in f32.
+void gemv_q8_0_avx512(const GemvArgs& a, int64_t o0, int64_t o1);
+void gemv_q4_0_avx512(const GemvArgs& a, int64_t o0, int64_t o1);
+void gemv_q8_0_avx2(const GemvArgs& a, int64_t o0, int64_t o1);
+void gemv_q4_0_avx2(const GemvArgs& a, int64_t o0, int64_t o1);
 // AVX2 + FMA + F16C.
 void gemv_bf16_avx2(const GemvArgs& a, int64_t o0, int64_t o1);
 void gemv_f16_avx2(const GemvArgs& a, int64_t o0, int64_t o1);

@@ -11,6 +11,7 @@
 #include "core/ops/flop_count.h"
 #include "core/ops/ops_fast.h"
 #include "core/ops/ops_ref.h"
+#include "core/quant.h"
 
 namespace janus::ops {
 
@@ -45,17 +46,27 @@ float weight_at(const TensorView& w, int64_t i) {
       return f16_to_f32(static_cast<const uint16_t*>(w.data)[i]);
     case DType::F32:
       return static_cast<const float*>(w.data)[i];
+    case DType::Q8_0:
+    case DType::Q4_0:
+      return quant::dequantize_at(w.dtype, w.data, i);
     default:
       fail(ErrorKind::Model, w.name,
-           "weights must be bf16, f16 or f32, not " + std::string(dtype_name(w.dtype)));
+           "weights must be bf16, f16, f32, q8_0 or q4_0, not " + std::string(dtype_name(w.dtype)));
   }
 }
 
 Linear make_linear(const TensorView& weight, const TensorView* bias) {
   if (weight.shape.size() != 2)
     fail(ErrorKind::Model, weight.name, "linear weight must be 2-D, is " + shape_str(weight.shape));
-  if (weight.dtype != DType::BF16 && weight.dtype != DType::F16 && weight.dtype != DType::F32)
+  if (weight.dtype != DType::BF16 && weight.dtype != DType::F16 && weight.dtype != DType::F32 &&
+      !dtype_is_block(weight.dtype))
     fail(ErrorKind::Model, weight.name, "unsupported weight dtype " + std::string(dtype_name(weight.dtype)));
+  size_t need = 0;  // block formats: whole blocks per row, and the bytes the view claims
+  if (!dtype_nbytes(weight.dtype, weight.numel(), &need) || (dtype_is_block(weight.dtype) && weight.shape[1] % 32) ||
+      weight.nbytes < need)
+    fail(ErrorKind::Model, weight.name,
+         std::string(dtype_name(weight.dtype)) + " " + shape_str(weight.shape) + " does not fit its " +
+             std::to_string(weight.nbytes) + " bytes");
   Linear l;
   l.weight = &weight;
   l.out = weight.shape[0];
@@ -165,13 +176,15 @@ void rope(const Context& c, const Rope& r, float* x, int64_t T, int64_t heads, c
   for (int64_t t = 0; t < T; ++t) {
     for (int64_t i = 0; i < half; ++i) {
       float ang = r.inv_freq[size_t(i)] * float(pos[t]);  // one f32 product, as HF's matmul of f32 vectors
-      cs[size_t(i)] = cs[size_t(i + half)] = rb(c, std::cos(ang));
-      sn[size_t(i)] = sn[size_t(i + half)] = rb(c, std::sin(ang));
+      const size_t a = size_t(r.interleaved ? 2 * i : i), b = size_t(r.interleaved ? 2 * i + 1 : i + half);
+      cs[a] = cs[b] = rb(c, std::cos(ang));
+      sn[a] = sn[b] = rb(c, std::sin(ang));
     }
     for (int64_t h = 0; h < heads; ++h) {
       float* v = x + (t * heads + h) * hd;
       for (int64_t d = 0; d < hd; ++d) {
-        float rot = d < half ? -v[d + half] : v[d - half];  // rotate_half
+        float rot = r.interleaved ? (d % 2 ? v[d - 1] : -v[d + 1])  // the same rotation on adjacent pairs
+                                  : (d < half ? -v[d + half] : v[d - half]);  // rotate_half
         tmp[size_t(d)] = rb(c, rb(c, v[d] * cs[size_t(d)]) + rb(c, rot * sn[size_t(d)]));
       }
       std::memcpy(v, tmp.data(), size_t(hd) * sizeof(float));

@@ -63,6 +63,9 @@ void embedding(const Context& c, const TensorView& table, const int32_t* ids, in
 struct Rope {
   int64_t head_dim = 0;
   std::vector<float> inv_freq;  // [head_dim/2]; bf16-rounded in BF16 mode (the buffer is cast with the model)
+  // Rotate pairs (2i, 2i+1) instead of (i, i + hd/2): for q/k projections whose rows were permuted
+  // as llama.cpp's GGUF files store them; the attention scores are the same.
+  bool interleaved = false;
 };
 Rope make_rope(int64_t head_dim, double theta, Precision p);
 void rope(const Context& c, const Rope& r, float* x, int64_t T, int64_t heads, const int64_t* pos);

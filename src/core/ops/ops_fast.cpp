@@ -21,6 +21,7 @@
 #include "core/ops/cpu_features.h"
 #include "core/ops/gemm_onednn.h"
 #include "core/ops/gemv_kernels.h"
+#include "core/quant.h"
 
 namespace janus::ops::fast {
 
@@ -89,6 +90,16 @@ void linear_portable(const Context& c, const Linear& l, const float* x, int64_t 
           case DType::F16:
             acc = dot_row(xv, static_cast<const uint16_t*>(l.weight->data) + o * l.in, l.in, cvt_f16);
             break;
+          case DType::Q8_0:
+          case DType::Q4_0: {  // dequantize the row once for all rows of x
+            thread_local std::vector<float> wrow;
+            if (r == 0) {
+              wrow.resize(size_t(l.in));
+              quant::dequantize(l.weight->dtype, l.weight->data, o * l.in, l.in, wrow.data());
+            }
+            acc = dot_row(xv, wrow.data(), l.in, cvt_f32);
+            break;
+          }
           default:
             acc = dot_row(xv, static_cast<const float*>(l.weight->data) + o * l.in, l.in, cvt_f32);
             break;
@@ -193,6 +204,8 @@ void linear_gemv(const Context& c, Isa isa, const Linear* const* ls, int n, cons
       fns[size_t(i)] = dp                  ? kern::gemv_bf16_dpbf16
                        : wt == DType::BF16 ? (avx512 ? kern::gemv_bf16_avx512 : kern::gemv_bf16_avx2)
                        : wt == DType::F16  ? (avx512 ? kern::gemv_f16_avx512 : kern::gemv_f16_avx2)
+                       : wt == DType::Q8_0 ? (avx512 ? kern::gemv_q8_0_avx512 : kern::gemv_q8_0_avx2)
+                       : wt == DType::Q4_0 ? (avx512 ? kern::gemv_q4_0_avx512 : kern::gemv_q4_0_avx2)
                                            : (avx512 ? kern::gemv_f32_avx512 : kern::gemv_f32_avx2);
       a.K = K;
       a.w = l.weight->data;
@@ -251,8 +264,11 @@ void linear_gemm(const Context& c, const Linear& l, const float* x, int64_t rows
           w32 = static_cast<const float*>(l.weight->data) + n0 * K;
         } else {
           wbuf.resize(size_t(nt * K));
-          const uint16_t* src = static_cast<const uint16_t*>(l.weight->data) + n0 * K;
-          if (wt == DType::F16)
+          // (not dereferenced for block formats, whose rows are not uint16_t arrays)
+          const uint16_t* src = static_cast<const uint16_t*>(l.weight->data) + (dtype_is_block(wt) ? 0 : n0 * K);
+          if (dtype_is_block(wt))  // whole rows of blocks: element n0·K starts a block
+            quant::dequantize(wt, l.weight->data, n0 * K, nt * K, wbuf.data());
+          else if (wt == DType::F16)
             kern::convert_f16_avx2(src, wbuf.data(), nt * K);
           else
             for (int64_t i = 0; i < nt * K; ++i) wbuf[size_t(i)] = bf16_to_f32(src[i]);

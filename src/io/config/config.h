@@ -44,6 +44,9 @@ struct LlamaConfig {
   bool tie_word_embeddings = false;
   int64_t pretraining_tp = 1;
   std::string torch_dtype;  // "" when absent
+  // Not a config.json field: set by the GGUF loader, whose q/k projection rows are in llama.cpp's
+  // interleaved-RoPE order (see ops::Rope::interleaved).
+  bool rope_interleaved = false;
 };
 
 // CLIPVisionTower params (defaults from janus/models/clip_encoder.py).

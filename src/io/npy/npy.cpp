@@ -33,8 +33,10 @@ const char* descr_of(DType t) {
       return "|u1";
     case DType::Bool:
       return "|b1";
-    case DType::BF16:
-      return nullptr;  // numpy has no bf16
+    case DType::BF16:  // numpy has no bf16
+    case DType::Q8_0:  // nor block formats
+    case DType::Q4_0:
+      return nullptr;
   }
   return nullptr;
 }

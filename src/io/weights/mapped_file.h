@@ -28,4 +28,8 @@ class MappedFile {
   std::string path_;
 };
 
+// Drops the pages wholly inside [p, p + n) of a read-only file mapping from this process
+// (madvise DONTNEED; later reads fault them back in from the file). No-op where unsupported.
+void release_pages(const void* p, size_t n);
+
 }  // namespace janus

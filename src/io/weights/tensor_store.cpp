@@ -111,6 +111,11 @@ class FileTensorStore final : public TensorStore {
   const std::vector<std::string>& names() const override { return names_; }
   const std::vector<std::string>& files() const override { return files_; }
   size_t total_bytes() const override { return total_; }
+  void drop_pages(const TensorView& v) const override {
+    const auto* p = static_cast<const uint8_t*>(v.data);
+    for (const auto& m : maps_)  // only views into a file mapping: owned copies are not touched
+      if (p >= m->data() && p + v.nbytes <= m->data() + m->size()) release_pages(p, v.nbytes);
+  }
 
  private:
   std::vector<std::unique_ptr<MappedFile>> maps_;  // views point into these; never moved once mapped

@@ -32,6 +32,10 @@ class TensorStore {
   virtual const std::vector<std::string>& names() const = 0;  // sorted
   virtual const std::vector<std::string>& files() const = 0;  // every file read
   virtual size_t total_bytes() const = 0;                     // sum of tensor nbytes
+  // Hint: `v` (a tensor of this store) will not be read again. A memory-mapped store drops the
+  // pages wholly inside it from the process (they stay in the page cache), so a tensor converted at
+  // load does not count twice in RSS. Reading it later is still valid (the pages fault back in).
+  virtual void drop_pages(const TensorView& v) const { (void)v; }
 };
 
 }  // namespace janus
