@@ -35,6 +35,7 @@
 #include "io/image/preprocess.h"
 #include "io/npy/npy.h"
 #include "models/model_bundle.h"
+#include "models/quant_policy.h"
 #include "models/understanding_model.h"
 
 using namespace janus;
@@ -268,6 +269,58 @@ TEST_P(UnderstandingGolden, LogitsAndGreedyTokens) {
   if (!f32) {
     EXPECT_GE(double(agree), 0.9 * double(out.size())) << cs.name;
   }
+}
+
+// Issue 6: Q8_0 LLM weights (quantize-at-load) keep the greedy answer. Teacher-forced with the
+// reference's output_ids, beside the unquantized model: every step where the unquantized top-2 margin
+// exceeds 2 % of the logit scale (the Q8_0 logits move ~1 % rel-L2 on these random models) must pick
+// the reference token; closer steps (near-ties) must keep it in the top-5. Also reported: how many
+// leading tokens a free-running Q8_0 answer shares with the reference (all 32 in 4 of the 6 cases).
+TEST_P(UnderstandingGolden, Q8GreedyTokensEqualReference) {
+  const Case& cs = GetParam();
+  auto bq = load_model_bundle(tiny_dir() / cs.model, true, WeightQuant::Q8_0);
+  ASSERT_EQ(bq->weights->get("language_model.model.layers.0.mlp.up_proj.weight").dtype, DType::Q8_0);
+  const ModelBundle& b = bundle(cs.model);
+  auto mq = build_understanding_model(*bq, cs.precision);
+  auto m = build_understanding_model(b, cs.precision);
+  const ops::Context c = context(cs.precision);
+  const std::vector<int64_t> ids = golden_i64(cs.name, "input_ids");
+  const std::vector<int64_t> out = golden_i64(cs.name, "output_ids");
+  const int64_t V = m->llm.vocab_size(), H = m->llm.hidden_size();
+  Tensor x = merge(c, *m, b, ids, m->image_rows(c, pixels_of(cs, b)));
+  KvCache kv = m->llm.make_cache(1, int64_t(ids.size() + out.size()));
+  KvCache kq = mq->llm.make_cache(1, int64_t(ids.size() + out.size()));
+  KvCache kf = mq->llm.make_cache(1, int64_t(ids.size() + out.size()));  // free-running
+  Tensor l = m->llm.logits(c, m->llm.forward(c, x, kv, true));
+  Tensor lq = mq->llm.logits(c, mq->llm.forward(c, x, kq, true));
+  Tensor lf = mq->llm.logits(c, mq->llm.forward(c, x, kf, true));
+  size_t free_same = 0, near_ties = 0;
+  bool free_on = true;
+  for (size_t i = 0; i < out.size(); ++i) {
+    const std::vector<int32_t> t = top5(l.f(), V), tq = top5(lq.f(), V);
+    double scale = 0;
+    for (int64_t j = 0; j < V; ++j) scale = std::max(scale, double(std::abs(l.f()[j])));
+    if ((double(l.f()[t[0]]) - l.f()[t[1]]) > 0.02 * scale) {
+      EXPECT_EQ(tq[0], out[i]) << cs.name << " step " << i;
+    } else {
+      ++near_ties;
+      EXPECT_NE(std::find(tq.begin(), tq.end(), int32_t(out[i])), tq.end()) << cs.name << " step " << i;
+    }
+    const int32_t free_tok = top5(lf.f(), V)[0];
+    free_on = free_on && free_tok == out[i];
+    free_same += free_on;
+    if (i + 1 == out.size()) break;
+    auto step = [&](const Llm& llm, KvCache& k, int32_t tok) {
+      Tensor e = Tensor::f32({1, 1, H});
+      llm.embed(c, &tok, 1, e.f());
+      return llm.logits(c, llm.forward(c, e, k, true));
+    };
+    l = step(m->llm, kv, int32_t(out[i]));
+    lq = step(mq->llm, kq, int32_t(out[i]));
+    lf = step(mq->llm, kf, free_tok);
+  }
+  std::printf("[golden] %-40s q8_0: %zu near-ties; free-running, first %zu of %zu tokens equal\n",
+              (std::string(cs.name) + " output_ids").c_str(), near_ties, free_same, out.size());
 }
 
 INSTANTIATE_TEST_SUITE_P(Tiny, UnderstandingGolden, ::testing::ValuesIn(kCases),

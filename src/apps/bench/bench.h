@@ -15,6 +15,7 @@ struct Options {
   std::string precision = "bf16";
   std::string output = "table";
   std::vector<std::string> tests;
+  std::vector<std::string> quants = {"none"};  // weight types, each model is run with each
   int reps = 1;
   double machine_seconds = 3.0;
   int decode_tokens = 32;  // understanding decode steps timed
@@ -61,8 +62,9 @@ double model_facts_bytes(const janus_model* m);
 // Machine rows, then the figures of one model appended to rows. Throw std::runtime_error with the
 // API's message on failure.
 void machine_rows(const janus_machine_limits& m, std::vector<Row>& rows);
-void bench_model(const Options& o, const janus_machine_limits& m, const std::string& path, janus_model* vae,
-                 std::vector<Row>& rows);
+// quant: "none", "q8_0" or "q4_0" (quantized at load; rows are labelled "<folder> <quant>").
+void bench_model(const Options& o, const janus_machine_limits& m, const std::string& path, const std::string& quant,
+                 janus_model* vae, std::vector<Row>& rows);
 
 // Median of repeated measurements (the reps).
 double median(std::vector<double> v);

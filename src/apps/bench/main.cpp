@@ -37,6 +37,9 @@ int main(int argc, char** argv) {
   app.add_option("-o,--output", o.output, "table, csv or json")
       ->check(CLI::IsMember({"table", "csv", "json"}));
   app.add_option("--tests", tests, "comma list of load,understand,vq,generate,flow")->capture_default_str();
+  std::string quants = "none";
+  app.add_option("--quant", quants, "comma list of weight types to run each model with: none,q8_0,q4_0")
+      ->capture_default_str();
   app.add_option("-r,--reps", o.reps, "repetitions per test (median reported)")->check(CLI::Range(1, 100));
   app.add_option("--machine-seconds", o.machine_seconds, "time for the machine limits (bandwidth, GEMM)")
       ->check(CLI::Range(0.01, 600.0))
@@ -60,6 +63,16 @@ int main(int argc, char** argv) {
     }
     o.tests.push_back(t);
   }
+  o.quants.clear();
+  std::stringstream qs(quants);
+  for (std::string q; std::getline(qs, q, ',');) {
+    if (q == "q4") q = "q4_0";
+    if (q != "none" && q != "q8_0" && q != "q4_0") {
+      std::fprintf(stderr, "janus-bench: error: unknown weight type \"%s\" (none, q8_0, q4_0)\n", q.c_str());
+      return 2;
+    }
+    o.quants.push_back(q);
+  }
 
   janus_model* vae = nullptr;
   try {
@@ -68,7 +81,8 @@ int main(int argc, char** argv) {
     janus_bench::check(janus_measure_machine(o.threads, o.machine_seconds, &lim), "measuring the machine");
     std::vector<janus_bench::Row> rows;
     janus_bench::machine_rows(lim, rows);
-    for (const std::string& m : o.models) janus_bench::bench_model(o, lim, m, vae, rows);
+    for (const std::string& m : o.models)
+      for (const std::string& q : o.quants) janus_bench::bench_model(o, lim, m, q, vae, rows);
     if (o.output == "csv")
       janus_bench::print_csv(rows);
     else if (o.output == "json")
