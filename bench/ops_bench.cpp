@@ -5,11 +5,14 @@
 
 #include <cstdint>
 #include <cstring>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "core/dtype.h"
 #include "core/ops/cpu_features.h"
 #include "core/ops/ops.h"
+#include "core/quant.h"
 
 namespace {
 
@@ -88,6 +91,52 @@ BENCHMARK(BM_PoolRoundTrip)
     ->ArgNames({"dynamic"})
     ->Arg(0)
     ->Arg(1)
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+
+// Block-quantized weights: args isa, type (0 bf16, 1 Q8_0, 2 Q4_0), rows, N, K; BF16 mode; bytes =
+// the weight bytes streamed (34 or 18 per 32 weights).
+void BM_GemvQuant(benchmark::State& st) {
+  ops::set_isa_cap(ops::Isa(st.range(0)));
+  const int64_t rows = st.range(2), N = st.range(3), K = st.range(4);
+  const DType t = st.range(1) == 1 ? DType::Q8_0 : st.range(1) == 2 ? DType::Q4_0 : DType::BF16;
+  static Weights src(5632, 2048);  // the first N rows serve smaller N
+  static std::vector<std::pair<DType, std::vector<uint8_t>>> q;
+  TensorView v = src.view;
+  v.shape = {N, K};  // the first N rows
+  v.nbytes = size_t(N * K * 2);
+  if (t != DType::BF16) {
+    std::vector<uint8_t>* bytes = nullptr;
+    for (auto& [qt, b] : q)
+      if (qt == t) bytes = &b;
+    if (!bytes) {
+      std::vector<float> f(src.data.size());
+      for (size_t i = 0; i < f.size(); ++i) f[i] = bf16_to_f32(src.data[i]);
+      size_t n = 0;
+      dtype_nbytes(t, int64_t(f.size()), &n);
+      q.push_back({t, std::vector<uint8_t>(n)});
+      quant::quantize(t, f.data(), int64_t(f.size()), q.back().second.data());
+      bytes = &q.back().second;
+    }
+    v.dtype = t;
+    v.data = bytes->data();
+    dtype_nbytes(t, N * K, &v.nbytes);
+  }
+  ops::Linear l = ops::make_linear(v, nullptr);
+  auto x = activations(size_t(rows * K));
+  std::vector<float> y(size_t(rows * N));
+  const ops::Context c{&pool(), ops::Precision::BF16, false};
+  for (auto _ : st) ops::linear(c, l, x.data(), rows, y.data());
+  st.SetBytesProcessed(int64_t(st.iterations()) * int64_t(v.nbytes));
+  st.SetLabel(std::string(ops::isa_name(ops::active_isa())) + " " + std::string(dtype_name(t)));
+  ops::set_isa_cap(ops::Isa::Avx512Bf16);
+}
+BENCHMARK(BM_GemvQuant)
+    ->ArgNames({"isa", "type", "rows", "N", "K"})
+    ->ArgsProduct({{3}, {0, 1, 2}, {1, 2, 8}, {5632}, {2048}})
+    ->ArgsProduct({{3}, {0, 1, 2}, {1, 2, 8}, {256}, {2048}})  // L2-resident: kernel compute rate
+    ->Args({1, 1, 2, 5632, 2048})
+    ->Args({1, 2, 2, 5632, 2048})
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
 

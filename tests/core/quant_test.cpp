@@ -54,6 +54,15 @@ OwnedWeight make_block_weight(DType t, int64_t out, int64_t in, const std::vecto
   return w;
 }
 
+// Selects the int8-dot (VNNI) or f32 kernels for block weights in one scope.
+struct UseInt8Dot {
+  explicit UseInt8Dot(bool on) : prev(ops::quant_int8_dot_preferred()) {
+    ops::set_quant_int8_dot_preferred(on && ops::has_avx512_vnni());
+  }
+  ~UseInt8Dot() { ops::set_quant_int8_dot_preferred(prev); }
+  bool prev;
+};
+
 }  // namespace
 
 TEST(Quant, F16RoundingMatchesF16C) {
@@ -159,7 +168,9 @@ TEST(OpsLinearQuant, ExactOnIntegersEveryPath) {
       for (size_t b = 0; b < wv.size(); b += 32) wv[b + (b / 32) % 32] = t == DType::Q8_0 ? 127.0f : -8.0f;
       auto w = make_block_weight(t, s.out, s.in, wv);
       for (int64_t i = 0; i < s.out * s.in; ++i) ASSERT_EQ(ops::weight_at(w.view, i), wv[size_t(i)]);
+      // One 127 per 32-block of x: the int8-dot kernels' per-block x scale is then exactly 1.
       auto x = randint(size_t(s.rows * s.in), 22, 4);
+      for (size_t k = 0; k < x.size(); k += 32) x[k + (k / 32) % 32] = 127.0f;
       auto bv = randint(size_t(s.out), 23, 50);
       auto b = make_weight(DType::F32, {s.out}, bv, "b");
       ops::Linear l = ops::make_linear(w.view, &b.view);
@@ -167,15 +178,17 @@ TEST(OpsLinearQuant, ExactOnIntegersEveryPath) {
         std::vector<float> ref(size_t(s.rows * s.out)), got(ref.size());
         ops::Context rc{nullptr, p, true};
         ops::linear(rc, l, x.data(), s.rows, ref.data());
-        for (const Path& path : kernel_paths()) {
-          UsePath use(path);
-          ops::Context fc{&pool, p, false};
-          std::fill(got.begin(), got.end(), NAN);
-          ops::linear(fc, l, x.data(), s.rows, got.data());
-          for (size_t i = 0; i < ref.size(); ++i)
-            ASSERT_EQ(got[i], ref[i]) << path_name(path) << " " << dtype_name(t) << " rows=" << s.rows
-                                      << " in=" << s.in << " out=" << s.out << " at " << i;
-        }
+        for (const Path& path : kernel_paths())
+          for (bool int8 : {false, true}) {
+            UsePath use(path);
+            UseInt8Dot dot(int8);
+            ops::Context fc{&pool, p, false};
+            std::fill(got.begin(), got.end(), NAN);
+            ops::linear(fc, l, x.data(), s.rows, got.data());
+            for (size_t i = 0; i < ref.size(); ++i)
+              ASSERT_EQ(got[i], ref[i]) << path_name(path) << (int8 ? " int8-dot " : " ") << dtype_name(t)
+                                        << " rows=" << s.rows << " in=" << s.in << " out=" << s.out << " at " << i;
+          }
       }
     }
   }
@@ -198,6 +211,7 @@ TEST(OpsLinearQuant, RandomWithinSummationBound) {
       ops::linear(rc, l, x.data(), r, ref.data());
       for (const Path& path : kernel_paths()) {
         UsePath use(path);
+        UseInt8Dot dot(false);  // the int8-dot kernels have their own test below
         ops::Context fc{&pool, ops::Precision::F32, false};
         ops::linear(fc, l, x.data(), r, got.data());
         for (int64_t i = 0; i < r; ++i)
@@ -208,6 +222,62 @@ TEST(OpsLinearQuant, RandomWithinSummationBound) {
             const size_t j = size_t(i * out + o);
             ASSERT_LE(std::fabs(double(got[j]) - ref[j]), double(in + 2) * u * mag + u * std::fabs(ref[j]))
                 << path_name(path) << " " << dtype_name(t) << " rows=" << r << " at " << j;
+          }
+      }
+    }
+  }
+}
+
+// The int8-dot kernels (AVX512_VNNI) compute x̂·Wᵀ, with x̂ = x quantized per 32-block to int8 with
+// scale max|x|/127 and round-half-away: within the f32 summation bound of the reference on x̂, and
+// x̂ is built here independently of the kernels' own preparation.
+TEST(OpsLinearQuant, Int8DotEqualsReferenceOnQuantizedX) {
+  if (!ops::has_avx512_vnni()) GTEST_SKIP() << "no AVX512_VNNI";
+  ThreadPool pool(2);
+  const double u = std::ldexp(1.0, -24);
+  const int64_t in = 320, out = 45;
+  auto wv = randn(size_t(out * in), 42, 0.05f);
+  for (int64_t rows : {1, 2, 3, 4, 7, 9}) {
+    auto x = randn(size_t(rows * in), 41);
+    std::vector<float> xh(x.size());
+    for (size_t b = 0; b < x.size(); b += 32) {
+      float amax = 0;
+      for (int i = 0; i < 32; ++i) amax = std::fmax(amax, std::fabs(x[b + i]));
+      const float d = amax / 127.0f, inv = d != 0 ? 1.0f / d : 0.0f;
+      for (int i = 0; i < 32; ++i) xh[b + i] = float(std::lround(x[b + i] * inv)) * d;
+    }
+    for (DType t : {DType::Q8_0, DType::Q4_0}) {
+      auto w = make_block_weight(t, out, in, wv);
+      ops::Linear l = ops::make_linear(w.view, nullptr);
+      for (ops::Precision p : {ops::Precision::F32, ops::Precision::BF16}) {
+        const bool bf = p == ops::Precision::BF16;
+        std::vector<float> xin = x;  // BF16 mode: the kernel sees bf16-rounded x, then quantizes it
+        std::vector<float> ref(size_t(rows * out)), got(ref.size()), xq(xh);
+        if (bf) {
+          for (float& v : xin) v = bf16_to_f32(f32_to_bf16(v));
+          for (size_t b = 0; b < xin.size(); b += 32) {
+            float amax = 0;
+            for (int i = 0; i < 32; ++i) amax = std::fmax(amax, std::fabs(xin[b + i]));
+            const float d = amax / 127.0f, inv = d != 0 ? 1.0f / d : 0.0f;
+            for (int i = 0; i < 32; ++i) xq[b + i] = float(std::lround(xin[b + i] * inv)) * d;
+          }
+        }
+        // Reference on x̂ in F32 (x̂ is not a bf16 tensor), rounded at the end in BF16 mode.
+        ops::Context rc{nullptr, ops::Precision::F32, true};
+        ops::linear(rc, l, xq.data(), rows, ref.data());
+        UseInt8Dot dot(true);
+        ops::Context fc{&pool, p, false};
+        ops::linear(fc, l, x.data(), rows, got.data());
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t o = 0; o < out; ++o) {
+            double mag = 0;
+            for (int64_t k = 0; k < in; ++k)
+              mag += std::fabs(double(xq[size_t(r * in + k)]) * ops::weight_at(w.view, o * in + k));
+            const size_t j = size_t(r * out + o);
+            double tol = double(in + 2) * u * mag * 4;  // x̂ = q·d is itself one f32 product
+            if (bf) tol += 1.01 * std::ldexp(std::fabs(ref[j]), -8);
+            ASSERT_LE(std::fabs(double(got[j]) - ref[j]), tol)
+                << dtype_name(t) << (bf ? " bf16" : " f32") << " rows=" << rows << " at " << j;
           }
       }
     }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/ops/cpu_features.h"
 #include "core/thread_pool.h"
 #include "models/generation_model.h"
 #include "models/llm.h"
@@ -108,7 +109,7 @@ double secs_since(std::chrono::steady_clock::time_point t0) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string model, quants = "q8_0,q4_0", precision = "bf16";
+  std::string model, quants = "q8_0,q4_0", precision = "bf16", dots = "int8,f32";
   std::string text = "Write a short product description for a lightweight trail running shoe.";
   std::string image_prompt = "A red sneaker on white marble, studio lighting, product photo";
   int text_steps = 256, image_steps = 576, threads = 0;
@@ -119,6 +120,8 @@ int main(int argc, char** argv) {
   app.add_option("--precision", precision, "bf16 or fp32")->check(CLI::IsMember({"bf16", "fp32"}));
   app.add_option("--text-steps", text_steps, "greedy text steps compared")->check(CLI::Range(0, 4096));
   app.add_option("--image-steps", image_steps, "image token steps compared")->check(CLI::Range(0, 576));
+  app.add_option("--dot", dots, "decode kernels for block weights: int8 (x quantized, VNNI) and/or f32")
+      ->capture_default_str();
   app.add_option("--cfg", cfg, "CFG weight of the image steps")->capture_default_str();
   app.add_option("-t,--threads", threads, "threads (<= 0: all cores)");
   CLI11_PARSE(app, argc, argv);
@@ -142,35 +145,42 @@ int main(int argc, char** argv) {
     }
     std::fprintf(stderr, "reference (%s weights as stored) done in %.0f s\n", model.c_str(), secs_since(t0));
     ref.reset();  // one model in memory at a time (Pro-7B: 14.8 GB bf16)
-    std::printf("| weights | text steps | text logits rel-L2 (mean / max) | text top-1 | image steps | "
-                "image CFG logits rel-L2 (mean / max) | image top-1 |\n|---|---|---|---|---|---|---|\n");
+    std::printf("| weights | decode dot | text steps | text logits rel-L2 (mean / max) | text top-1 | image steps | "
+                "image CFG logits rel-L2 (mean / max) | image top-1 |\n|---|---|---|---|---|---|---|---|\n");
     std::stringstream ss(quants);
     for (std::string qn; std::getline(ss, qn, ',');) {
       std::optional<WeightQuant> q = parse_weight_quant(qn);
       if (!q || *q == WeightQuant::None) throw std::runtime_error("unknown weight type " + qn);
-      t0 = std::chrono::steady_clock::now();
       auto mq = load_model_bundle(model, true, *q);
-      Stats ts, is;
-      {
-        Llm llm(*mq->weights, mq->config.language, p);
-        std::vector<float> got = text_logits(c, llm, prompt, text_steps, text_forced);
-        for (int s = 0; s < text_steps; ++s)
-          ts.add(ref_text.data() + size_t(s) * size_t(llm.vocab_size()),
-                 got.data() + size_t(s) * size_t(llm.vocab_size()), llm.vocab_size());
+      std::stringstream ds(dots);
+      for (std::string dot; std::getline(ds, dot, ',');) {
+        if (dot != "int8" && dot != "f32") throw std::runtime_error("--dot: int8 or f32, not " + dot);
+        if (dot == "int8" && !ops::has_avx512_vnni()) continue;
+        ops::set_quant_int8_dot_preferred(dot == "int8");
+        t0 = std::chrono::steady_clock::now();
+        Stats ts, is;
+        {
+          Llm llm(*mq->weights, mq->config.language, p);
+          std::vector<float> got = text_logits(c, llm, prompt, text_steps, text_forced);
+          for (int s = 0; s < text_steps; ++s)
+            ts.add(ref_text.data() + size_t(s) * size_t(llm.vocab_size()),
+                   got.data() + size_t(s) * size_t(llm.vocab_size()), llm.vocab_size());
+        }
+        if (ar && image_steps > 0) {
+          auto gm = build_generation_model(*mq, p);
+          std::vector<float> got = image_logits(c, *mq, *gm, image_prompt, cfg, image_steps, image_forced);
+          for (int s = 0; s < image_steps; ++s)
+            is.add(ref_image.data() + size_t(s) * size_t(gm->codes()),
+                   got.data() + size_t(s) * size_t(gm->codes()), gm->codes());
+        }
+        auto pct = [](int a, int n) { return n ? 100.0 * a / n : 0.0; };
+        std::printf("| %s | %s | %d | %.2e / %.2e | %.1f %% | %d | %.2e / %.2e | %.1f %% |\n", qn.c_str(),
+                    dot.c_str(), ts.steps, ts.steps ? ts.sum_rel / ts.steps : 0.0, ts.max_rel,
+                    pct(ts.agree, ts.steps), is.steps, is.steps ? is.sum_rel / is.steps : 0.0, is.max_rel,
+                    pct(is.agree, is.steps));
+        std::fflush(stdout);
+        std::fprintf(stderr, "%s/%s done in %.0f s\n", qn.c_str(), dot.c_str(), secs_since(t0));
       }
-      if (ar && image_steps > 0) {
-        auto gm = build_generation_model(*mq, p);
-        std::vector<float> got = image_logits(c, *mq, *gm, image_prompt, cfg, image_steps, image_forced);
-        for (int s = 0; s < image_steps; ++s)
-          is.add(ref_image.data() + size_t(s) * size_t(gm->codes()), got.data() + size_t(s) * size_t(gm->codes()),
-                 gm->codes());
-      }
-      auto pct = [](int a, int n) { return n ? 100.0 * a / n : 0.0; };
-      std::printf("| %s | %d | %.2e / %.2e | %.1f %% | %d | %.2e / %.2e | %.1f %% |\n", qn.c_str(), ts.steps,
-                  ts.steps ? ts.sum_rel / ts.steps : 0.0, ts.max_rel, pct(ts.agree, ts.steps), is.steps,
-                  is.steps ? is.sum_rel / is.steps : 0.0, is.max_rel, pct(is.agree, is.steps));
-      std::fflush(stdout);
-      std::fprintf(stderr, "%s done in %.0f s\n", qn.c_str(), secs_since(t0));
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "janus-quant-accuracy: error: %s\n", e.what());

@@ -96,4 +96,31 @@ const char* isa_name(Isa isa) {
   return "?";
 }
 
+namespace {
+std::atomic<int> g_int8_dot{-1};  // -1: not decided yet
+}  // namespace
+
+bool has_avx512_vnni() {
+#if JANUS_OPS_X86
+  static const bool v = detected_isa() >= Isa::Avx512 && __builtin_cpu_supports("avx512vnni");
+  return v;
+#else
+  return false;
+#endif
+}
+
+bool quant_int8_dot_preferred() {
+  int v = g_int8_dot.load(std::memory_order_relaxed);
+  if (v < 0) {
+    const char* e = std::getenv("JANUS_QUANT_DOT");
+    v = has_avx512_vnni() && !(e && !std::strcmp(e, "f32")) ? 1 : 0;
+    g_int8_dot.store(v, std::memory_order_relaxed);
+  }
+  return v == 1;
+}
+
+void set_quant_int8_dot_preferred(bool on) {
+  g_int8_dot.store(on ? 1 : 0, std::memory_order_relaxed);
+}
+
 }  // namespace janus::ops

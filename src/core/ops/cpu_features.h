@@ -33,4 +33,13 @@ const char* isa_name(Isa isa);
 bool gemm_bf16_preferred();
 void set_gemm_bf16_preferred(bool on);  // tests: exercise both paths on any AVX-512 machine
 
+// AVX512_VNNI (vpdpbusd) on this CPU, at the Avx512 level or above.
+bool has_avx512_vnni();
+// Decode GEMV on Q8_0/Q4_0 weights with int8 dot products (vpdpbusd): x is quantized per 32-block to
+// int8 with an f32 scale, as llama.cpp does, which adds that rounding to the weights' own. Default:
+// on where AVX512_VNNI exists; off = the weights are widened to f32 and x stays f32 (exactly the
+// reference's arithmetic up to summation order). Also off with env JANUS_QUANT_DOT=f32.
+bool quant_int8_dot_preferred();
+void set_quant_int8_dot_preferred(bool on);
+
 }  // namespace janus::ops

@@ -177,6 +177,23 @@ void linear_gemv(const Context& c, Isa isa, const Linear* const* ls, int n, cons
     any_dp = any_dp || use_dp(*ls[i]);
     all_dp = all_dp && use_dp(*ls[i]);
   }
+  // Block weights with int8 dot products: x quantized once per call, in each kernel's byte order.
+  const bool int8_dot = avx512 && K % 64 == 0 && quant_int8_dot_preferred();
+  struct Int8X {
+    std::vector<int8_t> q;
+    std::vector<float> s;
+    std::vector<int32_t> c;
+  } x8[2];  // [0]: Q8_0 order, [1]: Q4_0 order
+  for (int i = 0; i < n && int8_dot; ++i) {
+    const DType wt = ls[i]->weight->dtype;
+    if (!dtype_is_block(wt)) continue;
+    Int8X& b = x8[wt == DType::Q4_0 ? 1 : 0];
+    if (!b.q.empty()) continue;
+    b.q.resize(size_t(rows * K));
+    b.s.resize(size_t(rows * K / 4));
+    b.c.resize(size_t(rows * K / 4));
+    kern::prepare_int8_x(x, rows, K, wt == DType::Q4_0, b.q.data(), b.s.data(), b.c.data());
+  }
   const int64_t block = all_dp ? kern::kGemvRowsDpbf16 : avx512 ? kern::kGemvRowsAvx512 : kern::kGemvRowsAvx2;
   std::vector<int64_t> start(size_t(n) + 1, 0);  // linear i owns joint output rows [start[i], start[i+1])
   for (int i = 0; i < n; ++i) start[size_t(i) + 1] = start[size_t(i)] + ls[i]->out;
@@ -213,6 +230,13 @@ void linear_gemv(const Context& c, Isa isa, const Linear* const* ls, int n, cons
       a.round_out = c.bf16();
       a.y = ys[i] + r0 * l.out;
       a.N = l.out;
+      if (int8_dot && dtype_is_block(wt)) {
+        const Int8X& b = x8[wt == DType::Q4_0 ? 1 : 0];
+        fns[size_t(i)] = wt == DType::Q4_0 ? kern::gemv_q4_0_vnni : kern::gemv_q8_0_vnni;
+        a.xq = b.q.data() + r0 * K;
+        a.xs = b.s.data() + r0 * (K / 4);
+        a.xc = b.c.data() + r0 * (K / 4);
+      }
       if (dp) {
         a.xb = xb[size_t(bi)].data();
         a.kpad = kpad;
