@@ -221,7 +221,8 @@ void Engine::run_image(Job& job, const ImageRequest& r) {
     std::vector<janus_image> imgs(static_cast<size_t>(n));
     janus_generate_stats st{};
     janus_status s = janus_generate(h_->ctx->get(), r.prompt.c_str(), &gp, imgs.data(), &st);
-    if (s != JANUS_OK) throw engine_error(s);
+    // The API reports a cancelled generation as a failed one: the job's flag tells them apart.
+    if (s != JANUS_OK) throw engine_error(job.cancelled() ? JANUS_ERR_CANCELLED : s);
     for (janus_image& im : imgs) {
       GeneratedImage g{im.width, im.height, {}};
       g.rgb.assign(im.rgb, im.rgb + size_t(im.width) * size_t(im.height) * 3);

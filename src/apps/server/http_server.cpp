@@ -141,6 +141,12 @@ void HttpServer::shutdown() {
   svr_.stop();
 }
 
+ApiError HttpServer::final_error(const ApiError& e) const {
+  // A job cancelled by shutdown (not by its client) is the server's refusal.
+  if (e.status == 499 && shutting_down_) return ApiError(503, "the server is shutting down", "", "shutting_down");
+  return e;
+}
+
 void HttpServer::require_ready() const {
   if (shutting_down_) throw ApiError(503, "the server is shutting down", "", "shutting_down");
   switch (engine_.phase()) {
@@ -190,7 +196,10 @@ void HttpServer::routes() {
         break;
       case 414: msg = "request URI too long"; code = "uri_too_long"; break;
       case 499: msg = "client closed the request"; code = "cancelled"; break;
-      default: msg = "malformed HTTP request"; code = "bad_request"; break;
+      default:
+        msg = "malformed or incomplete HTTP request (or the client stalled past --timeout)";
+        code = "bad_request";
+        break;
     }
     send_error(res, ApiError(res.status, msg, "", code));
     return Server::HandlerResponse::Handled;
@@ -272,12 +281,12 @@ void HttpServer::chat(const httplib::Request& req, httplib::Response& res) {
   if (!stream) {
     std::optional<Event> end = await(*job, client, nullptr);
     if (!end) throw ApiError(499, "client closed the request", "", "cancelled");
-    if (end->kind == Event::Kind::Error) throw *end->error;
+    if (end->kind == Event::Kind::Error) throw final_error(*end->error);
     res.set_content(dump(chat_completion(meta, job->chat_result)), "application/json");
     return;
   }
   stream_headers(res);
-  res.set_chunked_content_provider("text/event-stream", [job, meta, include_usage, client](size_t, httplib::DataSink& sink) {
+  res.set_chunked_content_provider("text/event-stream", [this, job, meta, include_usage, client](size_t, httplib::DataSink& sink) {
     auto write = [&](const std::string& s) { return sink.write(s.data(), s.size()); };
     if (!write(sse_data(chat_chunk(meta, {{"role", "assistant"}, {"content", ""}}, "", include_usage)))) {
       job->cancel();
@@ -288,7 +297,7 @@ void HttpServer::chat(const httplib::Request& req, httplib::Response& res) {
     });
     if (!end) return false;
     if (end->kind == Event::Kind::Error) {
-      write(error_event(*end->error));
+      write(error_event(final_error(*end->error)));
     } else {
       write(sse_data(chat_chunk(meta, ordered_json::object(), job->chat_result.finish_reason, include_usage)));
       if (include_usage) write(sse_data(usage_chunk(meta, job->chat_result)));
@@ -310,19 +319,19 @@ void HttpServer::images(const httplib::Request& req, httplib::Response& res) {
   if (!stream) {
     std::optional<Event> end = await(*job, client, nullptr);
     if (!end) throw ApiError(499, "client closed the request", "", "cancelled");
-    if (end->kind == Event::Kind::Error) throw *end->error;
+    if (end->kind == Event::Kind::Error) throw final_error(*end->error);
     res.set_content(dump(image_response(job->image_result, prompt, unix_time())), "application/json");
     return;
   }
   stream_headers(res);
-  res.set_chunked_content_provider("text/event-stream", [job, prompt, client](size_t, httplib::DataSink& sink) {
+  res.set_chunked_content_provider("text/event-stream", [this, job, prompt, client](size_t, httplib::DataSink& sink) {
     auto write = [&](const std::string& s) { return sink.write(s.data(), s.size()); };
     std::optional<Event> end = await(*job, client, [&](const Event& e) {
       return e.kind != Event::Kind::Progress || write(sse_event("image_generation.progress", image_progress(e)));
     });
     if (!end) return false;
     if (end->kind == Event::Kind::Error) {
-      write("event: error\n" + error_event(*end->error));
+      write("event: error\n" + error_event(final_error(*end->error)));
     } else {
       try {
         ordered_json j = {{"type", "image_generation.completed"}};

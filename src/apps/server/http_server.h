@@ -33,6 +33,7 @@ class HttpServer {
   void images(const httplib::Request& req, httplib::Response& res);
   // 503 while loading, failed or shutting down; throws ApiError.
   void require_ready() const;
+  ApiError final_error(const ApiError& e) const;
   // Queues a job or throws 429/503.
   void enqueue(const std::shared_ptr<Job>& job);
 
