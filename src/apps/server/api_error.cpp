@@ -6,17 +6,26 @@ namespace janus::serve {
 
 std::string error_type_for(int status) {
   switch (status) {
-    case 401: return "authentication_error";
-    case 404: return "not_found_error";
-    case 429: return "rate_limit_error";
-    case 500: return "server_error";
-    case 503: return "service_unavailable_error";
-    default: return "invalid_request_error";
+    case 401:
+      return "authentication_error";
+    case 404:
+      return "not_found_error";
+    case 429:
+      return "rate_limit_error";
+    case 500:
+      return "server_error";
+    case 503:
+      return "service_unavailable_error";
+    default:
+      return "invalid_request_error";
   }
 }
 
 ApiError::ApiError(int st, std::string message, std::string p, std::string c)
-    : std::runtime_error(std::move(message)), status(st), type(error_type_for(st)), param(std::move(p)),
+    : std::runtime_error(std::move(message)),
+      status(st),
+      type(error_type_for(st)),
+      param(std::move(p)),
       code(std::move(c)) {}
 
 ApiError bad_request(const std::string& message, const std::string& param, const std::string& code) {

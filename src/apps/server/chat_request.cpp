@@ -88,9 +88,9 @@ ChatRequest parse_chat_request(const json& body, const std::string& image_tag, c
   if (messages->size() > limits.max_messages)
     throw bad_request("messages: at most " + std::to_string(limits.max_messages) + " messages", "messages");
   if (size_t n = count_images(*messages); n > limits.max_images)
-    throw bad_request("at most " + std::to_string(limits.max_images) + " images per request, got " +
-                          std::to_string(n),
-                      "messages", "too_many_images");
+    throw bad_request(
+        "at most " + std::to_string(limits.max_images) + " images per request, got " + std::to_string(n),
+        "messages", "too_many_images");
 
   std::string pending_system;
   for (size_t i = 0; i < messages->size(); ++i) {
@@ -105,8 +105,9 @@ ChatRequest parse_chat_request(const json& body, const std::string& image_tag, c
       continue;
     }
     if (*role != "user" && *role != "assistant")
-      throw bad_request(where + ".role: unsupported role '" + *role + "' (system, developer, user, assistant)",
-                        where + ".role");
+      throw bad_request(
+          where + ".role: unsupported role '" + *role + "' (system, developer, user, assistant)",
+          where + ".role");
     if (*role == "assistant" && m.contains("content") && m["content"].is_null() && !r.turns.empty()) continue;
     Content c = read_content(m, where, image_tag, *role == "user");
     if (*role == "user" && !pending_system.empty()) {
@@ -144,7 +145,8 @@ ChatRequest parse_chat_request(const json& body, const std::string& image_tag, c
       r.stop.push_back(stop->get<std::string>());
     } else if (stop->is_array() && stop->size() <= 4) {
       for (const json& s : *stop) {
-        if (!s.is_string()) throw bad_request("stop: expected a string or an array of strings", "stop", "invalid_type");
+        if (!s.is_string())
+          throw bad_request("stop: expected a string or an array of strings", "stop", "invalid_type");
         r.stop.push_back(s.get<std::string>());
       }
     } else {
@@ -155,7 +157,8 @@ ChatRequest parse_chat_request(const json& body, const std::string& image_tag, c
   }
   if (auto s = bool_field(body, "stream")) r.stream = *s;
   if (const json* so = field(body, "stream_options")) {
-    if (!so->is_object()) throw bad_request("stream_options: expected an object", "stream_options", "invalid_type");
+    if (!so->is_object())
+      throw bad_request("stream_options: expected an object", "stream_options", "invalid_type");
     if (auto u = bool_field(*so, "include_usage")) r.include_usage = *u;
   }
   if (const json* model = field(body, "model"); model && !model->is_string())

@@ -10,8 +10,8 @@
 namespace janus::serve {
 
 struct ChatTurn {
-  std::string role;  // "user" or "assistant"
-  std::string content;  // with the model's image tag where each image goes
+  std::string role;                 // "user" or "assistant"
+  std::string content;              // with the model's image tag where each image goes
   std::vector<std::string> images;  // encoded image bytes, in tag order
 };
 

@@ -29,14 +29,15 @@ std::string decode_image_data_uri(std::string_view uri, const std::string& param
                       param, "invalid_image_url");
   }
   const size_t comma = uri.find(',');
-  if (comma == std::string_view::npos) throw bad_request("malformed data: URI (no comma)", param, "invalid_image_url");
+  if (comma == std::string_view::npos)
+    throw bad_request("malformed data: URI (no comma)", param, "invalid_image_url");
   const std::string meta = lower(uri.substr(5, comma - 5));
   if (meta.size() < 7 || meta.substr(meta.size() - 7) != ";base64")
     throw bad_request("the data: URI must be base64-encoded (;base64,)", param, "invalid_image_url");
   const std::string mime = meta.substr(0, meta.find(';'));
   if (mime != "image/png" && mime != "image/jpeg" && mime != "image/jpg" && mime != "image/webp")
-    throw bad_request("unsupported image type '" + mime + "': send image/png, image/jpeg or image/webp", param,
-                      "invalid_image_format");
+    throw bad_request("unsupported image type '" + mime + "': send image/png, image/jpeg or image/webp",
+                      param, "invalid_image_format");
   std::optional<std::string> bytes = base64_decode(uri.substr(comma + 1));
   if (!bytes) throw bad_request("the image's base64 data is malformed", param, "invalid_base64");
   if (sniff_image_format(*bytes).empty())

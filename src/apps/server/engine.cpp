@@ -29,9 +29,12 @@ ApiError engine_error(janus_status s) {
   switch (s) {
     case JANUS_ERR_INVALID_ARGUMENT:
     case JANUS_ERR_FORMAT:
-    case JANUS_ERR_UNSUPPORTED: return ApiError(400, msg, "", "invalid_request");
-    case JANUS_ERR_CANCELLED: return ApiError(499, "the request was cancelled", "", "cancelled");
-    default: return ApiError(500, msg, "", "engine_error");
+    case JANUS_ERR_UNSUPPORTED:
+      return ApiError(400, msg, "", "invalid_request");
+    case JANUS_ERR_CANCELLED:
+      return ApiError(499, "the request was cancelled", "", "cancelled");
+    default:
+      return ApiError(500, msg, "", "engine_error");
   }
 }
 
@@ -45,9 +48,13 @@ struct Engine::Handles {
 Engine::Engine(EngineOptions opts, JobQueue& queue, Metrics& metrics)
     : opts_(std::move(opts)), queue_(queue), metrics_(metrics), h_(std::make_unique<Handles>()) {}
 
-Engine::~Engine() { stop(true); }
+Engine::~Engine() {
+  stop(true);
+}
 
-void Engine::start() { thread_ = std::thread([this] { main(); }); }
+void Engine::start() {
+  thread_ = std::thread([this] { main(); });
+}
 
 void Engine::stop(bool cancel_running) {
   stopping_ = true;
@@ -82,7 +89,8 @@ void Engine::load() {
   flow_ = kind_ == "JanusFlow";
   const nlohmann::json tag = info["tokenizer"]["special_tokens"]["image_tag"]["token"];
   if (tag.is_string()) image_tag_ = tag.get<std::string>();
-  if (flow_) h_->vae = std::make_unique<janus_cpp::Model>(opts_.vae.empty() ? "stabilityai/sdxl-vae" : opts_.vae, mp);
+  if (flow_)
+    h_->vae = std::make_unique<janus_cpp::Model>(opts_.vae.empty() ? "stabilityai/sdxl-vae" : opts_.vae, mp);
   janus_context_params cp = janus_context_default_params();
   cp.n_threads = opts_.threads;
   cp.precision = opts_.fp32 ? JANUS_PRECISION_FP32 : JANUS_PRECISION_BF16;
@@ -159,7 +167,8 @@ void Engine::run_chat(Job& job, const ChatRequest& r) {
   };
   char* answer = nullptr;
   janus_understand_stats st{};
-  janus_status s = janus_understand(h_->ctx->get(), msgs.data(), msgs.size(), &up, on_text, &job, &answer, &st);
+  janus_status s =
+      janus_understand(h_->ctx->get(), msgs.data(), msgs.size(), &up, on_text, &job, &answer, &st);
   std::unique_ptr<char, void (*)(char*)> own(answer, janus_string_free);
   const std::string reason = st.stop_reason;
   if (s == JANUS_OK && reason == "cancelled") s = JANUS_ERR_CANCELLED;

@@ -24,7 +24,8 @@ thread_local bool t_started = false;
 
 // A bounded label set for metrics: known routes, the UI, everything else.
 std::string endpoint_label(const std::string& path) {
-  for (const char* k : {"/v1/chat/completions", "/v1/images/generations", "/v1/models", "/health", "/metrics"})
+  for (const char* k :
+       {"/v1/chat/completions", "/v1/images/generations", "/v1/models", "/health", "/metrics"})
     if (path == k) return k;
   if (path.rfind("/v1/models/", 0) == 0) return "/v1/models";
   if (path == "/") return "ui";
@@ -61,7 +62,8 @@ nlohmann::json parse_body(const httplib::Request& req) {
 
 // Pumps a job's events until its end (Done or Error); nullopt when the client went away (the
 // job is then cancelled: the engine drops it at its next step, or when it reaches it in the queue).
-std::optional<Event> await(Job& job, const ClientSocket& client, const std::function<bool(const Event&)>& on_event) {
+std::optional<Event> await(Job& job, const ClientSocket& client,
+                           const std::function<bool(const Event&)>& on_event) {
   Clock::time_point checked = Clock::now();
   for (;;) {
     std::optional<Event> e = job.next(std::chrono::milliseconds(100));
@@ -80,7 +82,9 @@ std::optional<Event> await(Job& job, const ClientSocket& client, const std::func
   }
 }
 
-std::string error_event(const ApiError& e) { return "data: " + error_body(e) + "\n\n"; }
+std::string error_event(const ApiError& e) {
+  return "data: " + error_body(e) + "\n\n";
+}
 
 void stream_headers(httplib::Response& res) {
   res.set_header("Cache-Control", "no-cache");
@@ -99,8 +103,11 @@ std::string model_name(const std::string& model) {
 }  // namespace
 
 HttpServer::HttpServer(const ServeOptions& o)
-    : o_(o), model_id_(!o.model_id.empty() ? o.model_id : model_name(o.engine.model)), started_(unix_time()),
-      queue_(size_t(std::max(o.max_queue, 0))), engine_(o.engine, queue_, metrics_) {
+    : o_(o),
+      model_id_(!o.model_id.empty() ? o.model_id : model_name(o.engine.model)),
+      started_(unix_time()),
+      queue_(size_t(std::max(o.max_queue, 0))),
+      engine_(o.engine, queue_, metrics_) {
   // Every queued request holds an HTTP thread while it waits; leave room for quick requests
   // (health, metrics, the UI, refusals) beside them.
   const size_t threads = size_t(std::max(o.max_queue, 0)) + 16;
@@ -111,7 +118,9 @@ HttpServer::HttpServer(const ServeOptions& o)
   routes();
 }
 
-HttpServer::~HttpServer() { engine_.stop(true); }
+HttpServer::~HttpServer() {
+  engine_.stop(true);
+}
 
 int HttpServer::bind() {
   if (o_.port == 0) return svr_.bind_to_any_port(o_.host);
@@ -134,38 +143,46 @@ void HttpServer::shutdown() {
   }
   const Clock::time_point deadline =
       Clock::now() + std::chrono::milliseconds(int64_t(o_.shutdown_grace_s * 1000));
-  while (engine_.job_running() && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  while (engine_.job_running() && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   engine_.stop(true);
   // A stop before listen() has started would be lost (and listen would then block forever).
-  for (int i = 0; i < 200 && !svr_.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 200 && !svr_.is_running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   svr_.stop();
 }
 
 ApiError HttpServer::final_error(const ApiError& e) const {
   // A job cancelled by shutdown (not by its client) is the server's refusal.
-  if (e.status == 499 && shutting_down_) return ApiError(503, "the server is shutting down", "", "shutting_down");
+  if (e.status == 499 && shutting_down_)
+    return ApiError(503, "the server is shutting down", "", "shutting_down");
   return e;
 }
 
 void HttpServer::require_ready() const {
   if (shutting_down_) throw ApiError(503, "the server is shutting down", "", "shutting_down");
   switch (engine_.phase()) {
-    case Engine::Phase::Ready: return;
-    case Engine::Phase::Loading: throw ApiError(503, "the model is loading; retry shortly", "", "model_loading");
-    default: throw ApiError(503, "the model failed to load: " + engine_.load_error(), "", "model_unavailable");
+    case Engine::Phase::Ready:
+      return;
+    case Engine::Phase::Loading:
+      throw ApiError(503, "the model is loading; retry shortly", "", "model_loading");
+    default:
+      throw ApiError(503, "the model failed to load: " + engine_.load_error(), "", "model_unavailable");
   }
 }
 
 void HttpServer::enqueue(const std::shared_ptr<Job>& job) {
   switch (queue_.push(job)) {
-    case JobQueue::Push::Ok: return;
+    case JobQueue::Push::Ok:
+      return;
     case JobQueue::Push::Full:
       metrics_.rejected_queue_full();
       throw ApiError(429,
                      "the server is busy: " + std::to_string(queue_.capacity()) +
                          " requests are already queued (--max-queue); retry later",
                      "", "queue_full");
-    case JobQueue::Push::Closed: throw ApiError(503, "the server is shutting down", "", "shutting_down");
+    case JobQueue::Push::Closed:
+      throw ApiError(503, "the server is shutting down", "", "shutting_down");
   }
 }
 
@@ -189,13 +206,22 @@ void HttpServer::routes() {
     std::string msg;
     std::string code;
     switch (res.status) {
-      case 404: msg = "unknown endpoint: " + req.method + " " + req.path; code = "not_found"; break;
+      case 404:
+        msg = "unknown endpoint: " + req.method + " " + req.path;
+        code = "not_found";
+        break;
       case 413:
         msg = "request body too large: the limit is " + std::to_string(o_.max_body_mb) + " MiB";
         code = "request_too_large";
         break;
-      case 414: msg = "request URI too long"; code = "uri_too_long"; break;
-      case 499: msg = "client closed the request"; code = "cancelled"; break;
+      case 414:
+        msg = "request URI too long";
+        code = "uri_too_long";
+        break;
+      case 499:
+        msg = "client closed the request";
+        code = "cancelled";
+        break;
       default:
         msg = "malformed or incomplete HTTP request (or the client stalled past --timeout)";
         code = "bad_request";
@@ -212,7 +238,8 @@ void HttpServer::routes() {
     t_started = false;
     metrics_.request(endpoint_label(req.path), res.status, s);
     if (o_.verbose)
-      std::fprintf(stderr, "janus serve: %s %s %d %.3fs\n", req.method.c_str(), req.path.c_str(), res.status, s);
+      std::fprintf(stderr, "janus serve: %s %s %d %.3fs\n", req.method.c_str(), req.path.c_str(), res.status,
+                   s);
   });
 
   svr_.Get("/health", [this](const Request&, Response& res) {
@@ -230,28 +257,29 @@ void HttpServer::routes() {
     res.set_content(dump(j), "application/json");
   });
   svr_.Get("/metrics", [this](const Request&, Response& res) {
-    Gauges g{queue_.size(), queue_.capacity(), engine_.job_running(), engine_.phase() == Engine::Phase::Ready};
+    Gauges g{queue_.size(), queue_.capacity(), engine_.job_running(),
+             engine_.phase() == Engine::Phase::Ready};
     res.set_content(metrics_.render(g), "text/plain; version=0.0.4");
   });
   auto model_entry = [this] {
-    return ordered_json{{"id", model_id_},
-                        {"object", "model"},
-                        {"created", started_},
-                        {"owned_by", "janus.cpp"},
-                        {"kind", engine_.kind()},
-                        {"capabilities", {"chat.completions", "images.generations"}}};
+    return ordered_json{
+        {"id", model_id_},        {"object", "model"},
+        {"created", started_},    {"owned_by", "janus.cpp"},
+        {"kind", engine_.kind()}, {"capabilities", {"chat.completions", "images.generations"}}};
   };
   svr_.Get("/v1/models", [this, model_entry](const Request&, Response& res) {
     guarded(res, [&] {
       require_ready();
-      res.set_content(dump({{"object", "list"}, {"data", ordered_json::array({model_entry()})}}), "application/json");
+      res.set_content(dump({{"object", "list"}, {"data", ordered_json::array({model_entry()})}}),
+                      "application/json");
     });
   });
   svr_.Get(R"(/v1/models/(.+))", [this, model_entry](const Request& req, Response& res) {
     guarded(res, [&] {
       require_ready();
       if (req.matches[1] != model_id_)
-        throw ApiError(404, "the model '" + std::string(req.matches[1]) + "' does not exist", "model", "model_not_found");
+        throw ApiError(404, "the model '" + std::string(req.matches[1]) + "' does not exist", "model",
+                       "model_not_found");
       res.set_content(dump(model_entry()), "application/json");
     });
   });
@@ -286,26 +314,29 @@ void HttpServer::chat(const httplib::Request& req, httplib::Response& res) {
     return;
   }
   stream_headers(res);
-  res.set_chunked_content_provider("text/event-stream", [this, job, meta, include_usage, client](size_t, httplib::DataSink& sink) {
-    auto write = [&](const std::string& s) { return sink.write(s.data(), s.size()); };
-    if (!write(sse_data(chat_chunk(meta, {{"role", "assistant"}, {"content", ""}}, "", include_usage)))) {
-      job->cancel();
-      return false;
-    }
-    std::optional<Event> end = await(*job, client, [&](const Event& e) {
-      return e.kind != Event::Kind::Text || write(sse_data(chat_chunk(meta, {{"content", e.text}}, "", include_usage)));
-    });
-    if (!end) return false;
-    if (end->kind == Event::Kind::Error) {
-      write(error_event(final_error(*end->error)));
-    } else {
-      write(sse_data(chat_chunk(meta, ordered_json::object(), job->chat_result.finish_reason, include_usage)));
-      if (include_usage) write(sse_data(usage_chunk(meta, job->chat_result)));
-    }
-    write(sse_done());
-    sink.done();
-    return true;
-  });
+  res.set_chunked_content_provider(
+      "text/event-stream", [this, job, meta, include_usage, client](size_t, httplib::DataSink& sink) {
+        auto write = [&](const std::string& s) { return sink.write(s.data(), s.size()); };
+        if (!write(sse_data(chat_chunk(meta, {{"role", "assistant"}, {"content", ""}}, "", include_usage)))) {
+          job->cancel();
+          return false;
+        }
+        std::optional<Event> end = await(*job, client, [&](const Event& e) {
+          return e.kind != Event::Kind::Text ||
+                 write(sse_data(chat_chunk(meta, {{"content", e.text}}, "", include_usage)));
+        });
+        if (!end) return false;
+        if (end->kind == Event::Kind::Error) {
+          write(error_event(final_error(*end->error)));
+        } else {
+          write(sse_data(
+              chat_chunk(meta, ordered_json::object(), job->chat_result.finish_reason, include_usage)));
+          if (include_usage) write(sse_data(usage_chunk(meta, job->chat_result)));
+        }
+        write(sse_done());
+        sink.done();
+        return true;
+      });
 }
 
 void HttpServer::images(const httplib::Request& req, httplib::Response& res) {
@@ -324,27 +355,29 @@ void HttpServer::images(const httplib::Request& req, httplib::Response& res) {
     return;
   }
   stream_headers(res);
-  res.set_chunked_content_provider("text/event-stream", [this, job, prompt, client](size_t, httplib::DataSink& sink) {
-    auto write = [&](const std::string& s) { return sink.write(s.data(), s.size()); };
-    std::optional<Event> end = await(*job, client, [&](const Event& e) {
-      return e.kind != Event::Kind::Progress || write(sse_event("image_generation.progress", image_progress(e)));
-    });
-    if (!end) return false;
-    if (end->kind == Event::Kind::Error) {
-      write("event: error\n" + error_event(final_error(*end->error)));
-    } else {
-      try {
-        ordered_json j = {{"type", "image_generation.completed"}};
-        j.update(image_response(job->image_result, prompt, unix_time()));
-        write(sse_event("image_generation.completed", j));
-      } catch (const std::exception& e) {
-        write("event: error\n" + error_event(ApiError(500, e.what(), "", "server_error")));
-      }
-    }
-    write(sse_done());
-    sink.done();
-    return true;
-  });
+  res.set_chunked_content_provider(
+      "text/event-stream", [this, job, prompt, client](size_t, httplib::DataSink& sink) {
+        auto write = [&](const std::string& s) { return sink.write(s.data(), s.size()); };
+        std::optional<Event> end = await(*job, client, [&](const Event& e) {
+          return e.kind != Event::Kind::Progress ||
+                 write(sse_event("image_generation.progress", image_progress(e)));
+        });
+        if (!end) return false;
+        if (end->kind == Event::Kind::Error) {
+          write("event: error\n" + error_event(final_error(*end->error)));
+        } else {
+          try {
+            ordered_json j = {{"type", "image_generation.completed"}};
+            j.update(image_response(job->image_result, prompt, unix_time()));
+            write(sse_event("image_generation.completed", j));
+          } catch (const std::exception& e) {
+            write("event: error\n" + error_event(ApiError(500, e.what(), "", "server_error")));
+          }
+        }
+        write(sse_done());
+        sink.done();
+        return true;
+      });
 }
 
 }  // namespace janus::serve

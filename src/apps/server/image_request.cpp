@@ -42,8 +42,8 @@ ImageRequest parse_image_request(const nlohmann::json& body, bool flow) {
   }
   if (auto st = int_field(body, "steps", 1, 200)) {
     if (!flow)
-      throw bad_request("steps: only JanusFlow models take steps; this model samples image tokens",
-                        "steps", "unsupported_parameter");
+      throw bad_request("steps: only JanusFlow models take steps; this model samples image tokens", "steps",
+                        "unsupported_parameter");
     r.steps = int(*st);
   }
   if (auto s = seed_field(body)) {

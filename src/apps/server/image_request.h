@@ -11,7 +11,7 @@ namespace janus::serve {
 struct ImageRequest {
   std::string prompt;
   int n = 1;
-  int size = 384;  // 384 (native), 768 or 1024 (Lanczos upscale)
+  int size = 384;     // 384 (native), 768 or 1024 (Lanczos upscale)
   float cfg = -1.0f;  // < 0: the model's default
   float temperature = 1.0f;
   uint64_t seed = 0;

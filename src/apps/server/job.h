@@ -42,10 +42,10 @@ struct Event {
   enum class Kind { Text, Progress, Done, Error };
   explicit Event(Kind k, std::string t = {}) : kind(k), text(std::move(t)) {}
   Kind kind;
-  std::string text;                    // Text: an answer piece
-  uint64_t step = 0, total = 0;        // Progress, over the whole request
-  double eta_s = 0;                    // Progress
-  std::optional<ApiError> error;       // Error
+  std::string text;               // Text: an answer piece
+  uint64_t step = 0, total = 0;   // Progress, over the whole request
+  double eta_s = 0;               // Progress
+  std::optional<ApiError> error;  // Error
 };
 
 class Job {

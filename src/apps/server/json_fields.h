@@ -38,8 +38,8 @@ inline std::optional<int64_t> int_field(const nlohmann::json& obj, const char* n
     throw bad_request(std::string(name) + ": out of range", name);
   const int64_t i = v->get<int64_t>();
   if (i < lo || i > hi)
-    throw bad_request(std::string(name) + ": must be between " + std::to_string(lo) + " and " + std::to_string(hi),
-                      name);
+    throw bad_request(
+        std::string(name) + ": must be between " + std::to_string(lo) + " and " + std::to_string(hi), name);
   return i;
 }
 

@@ -65,7 +65,8 @@ std::string Metrics::render(const Gauges& g) const {
   std::map<std::string, uint64_t> errors;
   for (const auto& [k, v] : requests_)
     if (k.second >= 400) errors[k.first] += v;
-  for (const auto& [k, v] : errors) add("janus_errors_total{endpoint=\"%s\"} %llu\n", k.c_str(), (unsigned long long)v);
+  for (const auto& [k, v] : errors)
+    add("janus_errors_total{endpoint=\"%s\"} %llu\n", k.c_str(), (unsigned long long)v);
   help("janus_queue_full_total", "counter", "requests refused with 429 because the queue was full");
   add("janus_queue_full_total %llu\n", (unsigned long long)queue_full_);
   help("janus_jobs_cancelled_total", "counter", "jobs cancelled because the client went away or on shutdown");
@@ -94,7 +95,8 @@ std::string Metrics::render(const Gauges& g) const {
     add("janus_request_duration_seconds_bucket{endpoint=\"%s\",le=\"+Inf\"} %llu\n", ep.c_str(),
         (unsigned long long)h.count);
     add("janus_request_duration_seconds_sum{endpoint=\"%s\"} %.6f\n", ep.c_str(), h.sum);
-    add("janus_request_duration_seconds_count{endpoint=\"%s\"} %llu\n", ep.c_str(), (unsigned long long)h.count);
+    add("janus_request_duration_seconds_count{endpoint=\"%s\"} %llu\n", ep.c_str(),
+        (unsigned long long)h.count);
   }
   return out;
 }

@@ -42,10 +42,11 @@ ordered_json head(const CompletionMeta& m, const char* object) {
 
 ordered_json chat_completion(const CompletionMeta& m, const ChatResult& r) {
   ordered_json j = head(m, "chat.completion");
-  j["choices"] = ordered_json::array({{{"index", 0},
-                                       {"message", {{"role", "assistant"}, {"content", r.text}, {"refusal", nullptr}}},
-                                       {"logprobs", nullptr},
-                                       {"finish_reason", r.finish_reason}}});
+  j["choices"] =
+      ordered_json::array({{{"index", 0},
+                            {"message", {{"role", "assistant"}, {"content", r.text}, {"refusal", nullptr}}},
+                            {"logprobs", nullptr},
+                            {"finish_reason", r.finish_reason}}});
   j["usage"] = usage(r);
   return j;
 }
@@ -53,10 +54,11 @@ ordered_json chat_completion(const CompletionMeta& m, const ChatResult& r) {
 ordered_json chat_chunk(const CompletionMeta& m, ordered_json delta, const std::string& finish_reason,
                         bool usage_field) {
   ordered_json j = head(m, "chat.completion.chunk");
-  j["choices"] = ordered_json::array({{{"index", 0},
-                                       {"delta", std::move(delta)},
-                                       {"logprobs", nullptr},
-                                       {"finish_reason", finish_reason.empty() ? ordered_json() : ordered_json(finish_reason)}}});
+  j["choices"] = ordered_json::array(
+      {{{"index", 0},
+        {"delta", std::move(delta)},
+        {"logprobs", nullptr},
+        {"finish_reason", finish_reason.empty() ? ordered_json() : ordered_json(finish_reason)}}});
   if (usage_field) j["usage"] = nullptr;
   return j;
 }
@@ -96,7 +98,9 @@ std::string dump(const ordered_json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string sse_data(const ordered_json& j) { return "data: " + dump(j) + "\n\n"; }
+std::string sse_data(const ordered_json& j) {
+  return "data: " + dump(j) + "\n\n";
+}
 
 std::string sse_event(const std::string& event, const ordered_json& j) {
   return "event: " + event + "\n" + sse_data(j);

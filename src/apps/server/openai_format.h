@@ -34,7 +34,9 @@ nlohmann::ordered_json image_progress(const Event& e);
 // A Server-Sent Events message carrying one JSON object (or [DONE]).
 std::string sse_data(const nlohmann::ordered_json& j);
 std::string sse_event(const std::string& event, const nlohmann::ordered_json& j);
-inline const char* sse_done() { return "data: [DONE]\n\n"; }
+inline const char* sse_done() {
+  return "data: [DONE]\n\n";
+}
 
 // JSON text that never throws on invalid UTF-8 (model output may split or replace bytes).
 std::string dump(const nlohmann::ordered_json& j);

@@ -10,9 +10,11 @@
 namespace janus::serve {
 
 CLI::App* add_serve_command(CLI::App& app, ServeOptions& o) {
-  CLI::App* cmd = app.add_subcommand("serve", "OpenAI-compatible HTTP server (chat, image generation) with a web UI");
+  CLI::App* cmd =
+      app.add_subcommand("serve", "OpenAI-compatible HTTP server (chat, image generation) with a web UI");
   cmd->add_option("-m,--model", o.engine.model, "model folder or hub repo id")->required();
-  cmd->add_option("--vae", o.engine.vae, "JanusFlow: SDXL VAE folder or repo id (default stabilityai/sdxl-vae)");
+  cmd->add_option("--vae", o.engine.vae,
+                  "JanusFlow: SDXL VAE folder or repo id (default stabilityai/sdxl-vae)");
   cmd->add_option("--host", o.host, "address to listen on")->capture_default_str();
   cmd->add_option("--port", o.port, "port (0: any free port, printed at start)")
       ->check(CLI::Range(0, 65535))
@@ -94,8 +96,10 @@ int run_serve(ServeOptions o) {
   server.serve();
   done = true;
   watcher.join();
-  if (exit_code) std::fprintf(stderr, "janus serve: error: %s\n", server.load_error().c_str());
-  else std::fprintf(stderr, "janus serve: stopped\n");
+  if (exit_code)
+    std::fprintf(stderr, "janus serve: error: %s\n", server.load_error().c_str());
+  else
+    std::fprintf(stderr, "janus serve: stopped\n");
   return exit_code;
 }
 

@@ -17,9 +17,9 @@ struct ServeOptions {
   std::string api_key;
   int max_queue = 16;
   size_t max_body_mb = 32;
-  int read_timeout_s = 30;    // a client silent this long mid-request is dropped
+  int read_timeout_s = 30;       // a client silent this long mid-request is dropped
   double shutdown_grace_s = 10;  // on SIGINT/SIGTERM the running job gets this long before cancellation
-  std::string model_id;        // the name /v1/models reports ("" = the -m argument)
+  std::string model_id;          // the name /v1/models reports ("" = the -m argument)
   bool verbose = false;
 };
 
