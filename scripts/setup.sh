@@ -11,12 +11,18 @@ BUILD_PKGS=(
   libcurl4-openssl-dev   # HF hub downloads
   libpng-dev libjpeg-dev libwebp-dev libgif-dev  # image codecs
   libcli11-dev           # command line
+  libcpp-httplib-dev     # janus serve (HTTP server)
   libgtest-dev libbenchmark-dev  # tests and micro-benchmarks
 )
 TEST_PKGS=(
   python3 python3-numpy python3-pil  # tiny checkpoint generator, image reference cases, fake hub server
   clang libclang-rt-14-dev           # libFuzzer targets
+  chromium                           # janus serve web UI test (driven by playwright-core from npm)
 )
+# janus serve tests run the official openai client and Playwright under Node; a Node installed
+# from elsewhere (with its own npm) is kept as it is.
+command -v node >/dev/null || TEST_PKGS+=(nodejs)
+command -v npm >/dev/null || TEST_PKGS+=(npm)
 # python3-torch regenerates goldens; only `scripts/setup.sh --reference` installs it (large).
 if [[ "${1:-}" == "--reference" ]]; then TEST_PKGS+=(python3-torch nodejs npm); fi
 

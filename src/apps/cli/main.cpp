@@ -5,6 +5,7 @@
 
 #include "cli_commands.h"
 #include "janus.h"
+#include "serve.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"janus.cpp — DeepSeek Janus / Janus-Pro / JanusFlow inference"};
@@ -114,6 +115,10 @@ int main(int argc, char** argv) {
   dvae_cmd->add_option("--dump-dir", dvae.run.dump_dir, "write named intermediate tensors there as .npy");
   add_common(dvae_cmd);
 
+  janus::serve::ServeOptions serve;
+  CLI::App* serve_cmd = janus::serve::add_serve_command(app, serve);
+  add_common(serve_cmd);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -125,6 +130,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   gen.sampling_given = temp_opt->count() + topk_opt->count() + topp_opt->count() > 0;
+  if (*serve_cmd) {
+    serve.engine.cache_dir = common.cache_dir;
+    serve.engine.revision = common.revision;
+    serve.engine.offline = common.offline;
+    serve.verbose = common.verbose;
+    return janus::serve::run_serve(serve);
+  }
   if (*gen_cmd) return janus_cli::run_generate(gen, common);
   if (*dvq_cmd) return janus_cli::run_decode_vq(dvq, common);
   if (*dvae_cmd) return janus_cli::run_decode_vae(dvae, common);
