@@ -134,6 +134,9 @@ int main(int argc, char** argv) {
     serve.engine.cache_dir = common.cache_dir;
     serve.engine.revision = common.revision;
     serve.engine.offline = common.offline;
+    serve.engine.weights = common.quant == "q8_0"                           ? JANUS_WEIGHTS_Q8_0
+                           : common.quant == "q4_0" || common.quant == "q4" ? JANUS_WEIGHTS_Q4_0
+                                                                            : JANUS_WEIGHTS_NATIVE;
     serve.verbose = common.verbose;
     return janus::serve::run_serve(serve);
   }

@@ -78,6 +78,7 @@ void Engine::load() {
   mp.revision = opts_.revision.c_str();
   mp.offline = opts_.offline;
   mp.load_tensors = 1;
+  mp.weights = opts_.weights;
   // Loading (or downloading) is cancelled by a shutdown signal.
   mp.progress = [](const char*, uint64_t, uint64_t, void* user) {
     return static_cast<Engine*>(user)->stopping_.load() ? 1 : 0;
@@ -89,8 +90,10 @@ void Engine::load() {
   flow_ = kind_ == "JanusFlow";
   const nlohmann::json tag = info["tokenizer"]["special_tokens"]["image_tag"]["token"];
   if (tag.is_string()) image_tag_ = tag.get<std::string>();
-  if (flow_)
+  if (flow_) {
+    mp.weights = JANUS_WEIGHTS_NATIVE;  // the VAE has no LLM weights to quantize
     h_->vae = std::make_unique<janus_cpp::Model>(opts_.vae.empty() ? "stabilityai/sdxl-vae" : opts_.vae, mp);
+  }
   janus_context_params cp = janus_context_default_params();
   cp.n_threads = opts_.threads;
   cp.precision = opts_.fp32 ? JANUS_PRECISION_FP32 : JANUS_PRECISION_BF16;

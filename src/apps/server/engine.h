@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 
+#include "janus.h"
 #include "job_queue.h"
 #include "metrics.h"
 
@@ -17,6 +18,7 @@ struct EngineOptions {
   std::string model, vae;  // vae: JanusFlow's SDXL VAE ("" = stabilityai/sdxl-vae)
   std::string cache_dir, revision = "main";
   bool offline = false;
+  janus_weight_type weights = JANUS_WEIGHTS_NATIVE;  // --quant: quantize the LLM at load
   int threads = 0;
   bool fp32 = false;
   int parallel_images = 4;  // images per janus_generate call (a request's n runs in batches)
