@@ -232,7 +232,8 @@ TEST(OpsLinearQuant, RandomWithinSummationBound) {
 // scale max|x|/127 and round-half-away: within the f32 summation bound of the reference on x̂, and
 // x̂ is built here independently of the kernels' own preparation.
 TEST(OpsLinearQuant, Int8DotEqualsReferenceOnQuantizedX) {
-  if (!ops::has_avx512_vnni()) GTEST_SKIP() << "no AVX512_VNNI";
+  if (!ops::has_avx512_vnni() || ops::active_isa() < ops::Isa::Avx512)
+    GTEST_SKIP() << "no AVX512_VNNI, or capped below AVX-512";
   ThreadPool pool(2);
   const double u = std::ldexp(1.0, -24);
   const int64_t in = 320, out = 45;
