@@ -229,7 +229,7 @@ TEST(OpsLinearQuant, RandomWithinSummationBound) {
 }
 
 // The int8-dot kernels (AVX512_VNNI) compute x̂·Wᵀ, with x̂ = x quantized per 32-block to int8 with
-// scale max|x|/127 and round-half-away: within the f32 summation bound of the reference on x̂, and
+// scale max|x|/127, rounded half to even: within the f32 summation bound of the reference on x̂, and
 // x̂ is built here independently of the kernels' own preparation.
 TEST(OpsLinearQuant, Int8DotEqualsReferenceOnQuantizedX) {
   if (!ops::has_avx512_vnni() || ops::active_isa() < ops::Isa::Avx512)
@@ -245,7 +245,7 @@ TEST(OpsLinearQuant, Int8DotEqualsReferenceOnQuantizedX) {
       float amax = 0;
       for (int i = 0; i < 32; ++i) amax = std::fmax(amax, std::fabs(x[b + i]));
       const float d = amax / 127.0f, inv = d != 0 ? 1.0f / d : 0.0f;
-      for (int i = 0; i < 32; ++i) xh[b + i] = float(std::lround(x[b + i] * inv)) * d;
+      for (int i = 0; i < 32; ++i) xh[b + i] = std::nearbyint(x[b + i] * inv) * d;
     }
     for (DType t : {DType::Q8_0, DType::Q4_0}) {
       auto w = make_block_weight(t, out, in, wv);
@@ -260,7 +260,7 @@ TEST(OpsLinearQuant, Int8DotEqualsReferenceOnQuantizedX) {
             float amax = 0;
             for (int i = 0; i < 32; ++i) amax = std::fmax(amax, std::fabs(xin[b + i]));
             const float d = amax / 127.0f, inv = d != 0 ? 1.0f / d : 0.0f;
-            for (int i = 0; i < 32; ++i) xq[b + i] = float(std::lround(xin[b + i] * inv)) * d;
+            for (int i = 0; i < 32; ++i) xq[b + i] = std::nearbyint(xin[b + i] * inv) * d;
           }
         }
         // Reference on x̂ in F32 (x̂ is not a bf16 tensor), rounded at the end in BF16 mode.

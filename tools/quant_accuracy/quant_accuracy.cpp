@@ -116,7 +116,8 @@ int main(int argc, char** argv) {
   float cfg = 5;
   CLI::App app{"janus-quant-accuracy: logits of Q8_0/Q4_0 weights against the stored weights"};
   app.add_option("-m,--model", model, "model folder")->required();
-  app.add_option("--quant", quants, "comma list of q8_0,q4_0")->capture_default_str();
+  app.add_option("--quant", quants, "comma list of q8_0, q4_0, and fp32 (stored weights in fp32 mode: the yardstick)")
+      ->capture_default_str();
   app.add_option("--precision", precision, "bf16 or fp32")->check(CLI::IsMember({"bf16", "fp32"}));
   app.add_option("--text-steps", text_steps, "greedy text steps compared")->check(CLI::Range(0, 4096));
   app.add_option("--image-steps", image_steps, "image token steps compared")->check(CLI::Range(0, 576));
@@ -149,25 +150,29 @@ int main(int argc, char** argv) {
                 "image CFG logits rel-L2 (mean / max) | image top-1 |\n|---|---|---|---|---|---|---|---|\n");
     std::stringstream ss(quants);
     for (std::string qn; std::getline(ss, qn, ',');) {
-      std::optional<WeightQuant> q = parse_weight_quant(qn);
-      if (!q || *q == WeightQuant::None) throw std::runtime_error("unknown weight type " + qn);
+      // "fp32": the stored weights in exact-f32 mode, a yardstick for the size of bf16's own rounding.
+      const bool fp32 = qn == "fp32";
+      std::optional<WeightQuant> q = fp32 ? WeightQuant::None : parse_weight_quant(qn);
+      if (!q || (*q == WeightQuant::None && !fp32)) throw std::runtime_error("unknown weight type " + qn);
       auto mq = load_model_bundle(model, true, *q);
-      std::stringstream ds(dots);
+      const ops::Precision pq = fp32 ? ops::Precision::F32 : p;
+      const ops::Context c{&pool, pq, false};
+      std::stringstream ds(fp32 ? std::string("-") : dots);
       for (std::string dot; std::getline(ds, dot, ',');) {
-        if (dot != "int8" && dot != "f32") throw std::runtime_error("--dot: int8 or f32, not " + dot);
+        if (dot != "int8" && dot != "f32" && !fp32) throw std::runtime_error("--dot: int8 or f32, not " + dot);
         if (dot == "int8" && !ops::has_avx512_vnni()) continue;
         ops::set_quant_int8_dot_preferred(dot == "int8");
         t0 = std::chrono::steady_clock::now();
         Stats ts, is;
         {
-          Llm llm(*mq->weights, mq->config.language, p);
+          Llm llm(*mq->weights, mq->config.language, pq);
           std::vector<float> got = text_logits(c, llm, prompt, text_steps, text_forced);
           for (int s = 0; s < text_steps; ++s)
             ts.add(ref_text.data() + size_t(s) * size_t(llm.vocab_size()),
                    got.data() + size_t(s) * size_t(llm.vocab_size()), llm.vocab_size());
         }
         if (ar && image_steps > 0) {
-          auto gm = build_generation_model(*mq, p);
+          auto gm = build_generation_model(*mq, pq);
           std::vector<float> got = image_logits(c, *mq, *gm, image_prompt, cfg, image_steps, image_forced);
           for (int s = 0; s < image_steps; ++s)
             is.add(ref_image.data() + size_t(s) * size_t(gm->codes()),

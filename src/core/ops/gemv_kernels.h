@@ -26,7 +26,7 @@ struct GemvArgs {
   // int8-dot kernels (gemv_q*_vnni): x quantized by prepare_int8_x, per row r at r·(K) / r·(K/4).
   const int8_t* xq = nullptr;    // [rows, K] int8, in the kernel's byte order
   const float* xs = nullptr;     // [rows, K/4] per-lane scales (16 per pair of blocks)
-  const int32_t* xc = nullptr;   // [rows, K/4] per-lane offset corrections
+  const int32_t* xc = nullptr;   // [rows, K/4] per-lane offset corrections (dot start values)
 };
 
 // AVX-512 F/BW/VL: weights upcast to f32 in registers, FMA.
@@ -42,7 +42,8 @@ void gemv_q4_0_avx512(const GemvArgs& a, int64_t o0, int64_t o1);
 void gemv_q8_0_avx2(const GemvArgs& a, int64_t o0, int64_t o1);
 void gemv_q4_0_avx2(const GemvArgs& a, int64_t o0, int64_t o1);
 // AVX512_VNNI: pairs of blocks as one vpdpbusd against x quantized to int8 per 32-block (K % 64
-// == 0). prepare_int8_x fills xq/xs/xc for `rows` rows of x [rows, K] in the layout of `q4`.
+// == 0): scale max|x|/127, rounded half to even. prepare_int8_x fills xq/xs/xc for `rows` rows of
+// x [rows, K] in the layout of `q4`.
 void prepare_int8_x(const float* x, int64_t rows, int64_t K, bool q4, int8_t* xq, float* xs, int32_t* xc);
 void gemv_q8_0_vnni(const GemvArgs& a, int64_t o0, int64_t o1);
 void gemv_q4_0_vnni(const GemvArgs& a, int64_t o0, int64_t o1);

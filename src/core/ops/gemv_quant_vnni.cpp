@@ -4,7 +4,8 @@
 //
 // vpdpbusd multiplies unsigned by signed bytes, so the weights enter as unsigned u = q + off:
 // Q8_0 q ∈ [-127, 127] flipped by XOR 0x80 (off 128), Q4_0 nibbles as stored (off 8). The offset
-// contributes off·Σ xq per block, precomputed per row (xc) and subtracted in int32, exactly.
+// contributes off·Σ xq per block, precomputed per row as −off·Σ xq (xc), the int32 start value of
+// the block's dot product: exact.
 // Per pair, the int32 lanes are scaled by d_w·xs of their block and summed into one FMA chain.
 //
 // Byte order of a block pair (b, b+1) in 16-byte lanes, which x follows:
@@ -32,16 +33,6 @@ namespace {
 
 using quant::BlockQ4_0;
 using quant::BlockQ8_0;
-
-// Block (0 = b, 1 = b+1) of int32 lane l of a pair.
-inline int lane_block(bool q4, int l) {
-  return q4 ? (l / 4) % 2 : l / 8;
-}
-// Position inside the pair's 64 bytes of element i (0..31) of block j (0, 1).
-inline int byte_pos(bool q4, int j, int i) {
-  if (!q4) return 32 * j + i;
-  return (i < 16 ? 0 : 32) + 16 * j + (i % 16);
-}
 
 inline float finish(const GemvArgs& a, float s, int64_t o) {
   if (a.bias) s += a.bias[o];
@@ -94,8 +85,8 @@ JANUS_TVNNI void tile(const GemvArgs& a, int64_t o) {
       const __m512 d = _mm512_permutexvar_ps(idx, _mm512_castps128_ps512(d2));
       for (int r = 0; r < R; ++r) {
         const __m512i xv = _mm512_loadu_si512(a.xq + r * a.K + p * 64);
-        __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv, xv);
-        dot = _mm512_sub_epi32(dot, _mm512_loadu_si512(a.xc + r * (a.K / 4) + p * 16));
+        // Starts from −off·Σxq (xc), so the offset is gone without a subtraction.
+        const __m512i dot = _mm512_dpbusd_epi32(_mm512_loadu_si512(a.xc + r * (a.K / 4) + p * 16), wv, xv);
         const __m512 s = _mm512_mul_ps(d, _mm512_loadu_ps(a.xs + r * (a.K / 4) + p * 16));
         acc[r][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), s, acc[r][j]);
       }
@@ -128,41 +119,38 @@ JANUS_TVNNI void run(const GemvArgs& a, int64_t o0, int64_t o1) {
 
 }  // namespace
 
-void prepare_int8_x(const float* x, int64_t rows, int64_t K, bool q4, int8_t* xq, float* xs, int32_t* xc) {
+JANUS_TVNNI void prepare_int8_x(const float* x, int64_t rows, int64_t K, bool q4, int8_t* xq, float* xs,
+                                int32_t* xc) {
   const int off = q4 ? 8 : 128;
+  // Lane -> block of the pair (as in tile()), and where each block's correction goes: its first lane.
+  const __m512i lanes = q4 ? _mm512_set_epi32(1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0)
+                           : _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+  const __mmask16 first = q4 ? __mmask16(0x0011) : __mmask16(0x0101);
   for (int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * K;
     for (int64_t p = 0; p < K / 64; ++p) {
-      int8_t* q = xq + r * K + p * 64;
-      float* s = xs + r * (K / 4) + p * 16;
-      int32_t* c = xc + r * (K / 4) + p * 16;
       float scale[2];
       int32_t sum[2];
+      __m128i q[2][2];  // [block][half]: 16 int8 each
       for (int j = 0; j < 2; ++j) {
-        const float* v = xr + (2 * p + j) * 32;
-        float amax = 0;
-        for (int i = 0; i < 32; ++i) amax = std::fmax(amax, std::fabs(v[i]));
+        const __m512 v0 = _mm512_loadu_ps(xr + (2 * p + j) * 32), v1 = _mm512_loadu_ps(xr + (2 * p + j) * 32 + 16);
+        const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
         scale[j] = amax / 127.0f;
-        const float inv = scale[j] != 0 ? 1.0f / scale[j] : 0.0f;
-        sum[j] = 0;
-        for (int i = 0; i < 32; ++i) {
-          const int8_t qi = int8_t(std::lround(v[i] * inv));
-          q[byte_pos(q4, j, i)] = qi;
-          sum[j] += qi;
-        }
+        const __m512 inv = _mm512_set1_ps(scale[j] != 0 ? 1.0f / scale[j] : 0.0f);
+        // Round half to even (the default MXCSR mode), |q| <= 127.
+        const __m512i i0 = _mm512_cvtps_epi32(_mm512_mul_ps(v0, inv)), i1 = _mm512_cvtps_epi32(_mm512_mul_ps(v1, inv));
+        sum[j] = _mm512_reduce_add_epi32(_mm512_add_epi32(i0, i1));
+        q[j][0] = _mm512_cvtsepi32_epi8(i0);
+        q[j][1] = _mm512_cvtsepi32_epi8(i1);
       }
-      // One lane per block carries the offset correction; every lane of a block gets its scale.
-      for (int l = 0; l < 16; ++l) {
-        const int j = lane_block(q4, l);
-        s[l] = scale[j];
-        c[l] = 0;
-      }
+      int8_t* dst = xq + r * K + p * 64;
       for (int j = 0; j < 2; ++j)
-        for (int l = 0; l < 16; ++l)
-          if (lane_block(q4, l) == j) {
-            c[l] = off * sum[j];
-            break;
-          }
+        for (int h = 0; h < 2; ++h)
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + (q4 ? 32 * h + 16 * j : 32 * j + 16 * h)), q[j][h]);
+      const __m512 sv = _mm512_permutexvar_ps(lanes, _mm512_castps128_ps512(_mm_setr_ps(scale[0], scale[1], 0, 0)));
+      _mm512_storeu_ps(xs + r * (K / 4) + p * 16, sv);
+      const __m512i cv = _mm512_permutexvar_epi32(lanes, _mm512_castsi128_si512(_mm_setr_epi32(-off * sum[0], -off * sum[1], 0, 0)));
+      _mm512_storeu_si512(xc + r * (K / 4) + p * 16, _mm512_maskz_mov_epi32(first, cv));
     }
   }
 }
