@@ -49,10 +49,10 @@ typedef enum janus_weight_type {
 } janus_weight_type;
 
 typedef struct janus_model_params {
-  const char* cache_dir; /* HF hub cache; NULL = $HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub */
-  const char* revision;  /* hub revision for repo ids; NULL = "main" */
-  int offline;           /* never touch the network (also set by HF_HUB_OFFLINE=1) */
-  int load_tensors;      /* 0: config + tokenizer only (fast info/tokenize) */
+  const char* cache_dir;     /* HF hub cache; NULL = $HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub */
+  const char* revision;      /* hub revision for repo ids; NULL = "main" */
+  int offline;               /* never touch the network (also set by HF_HUB_OFFLINE=1) */
+  int load_tensors;          /* 0: config + tokenizer only (fast info/tokenize) */
   janus_weight_type weights; /* quantize at load (NATIVE: as stored) */
   janus_progress_callback progress;
   void* progress_user;

@@ -111,7 +111,7 @@ uint16_t f32_to_f16(float f) {
   std::memcpy(&u, &f, 4);
   const uint32_t sign = (u >> 16) & 0x8000u, a = u & 0x7fffffffu;
   if (a > 0x7f800000u) return uint16_t(sign | 0x7e00u | ((a >> 13) & 0x3ffu));  // NaN stays NaN
-  if (a >= 0x477ff000u) return uint16_t(sign | 0x7c00u);  // rounds past 65504: inf
+  if (a >= 0x477ff000u) return uint16_t(sign | 0x7c00u);                        // rounds past 65504: inf
   if (a < 0x38800000u) {  // below the smallest normal: subnormal (or zero), rounded to nearest even
     if (a < 0x33000000u) return uint16_t(sign);  // under half the smallest subnormal
     const uint32_t man = (a & 0x7fffffu) | 0x800000u, shift = 126 - (a >> 23);

@@ -13,7 +13,7 @@ namespace janus {
 // shape; its bytes are rows of blocks, so dtype_size() is 0 and dtype_nbytes() gives the size.
 enum class DType : uint8_t { F32, F16, BF16, F64, I64, I32, I16, I8, U8, Bool, Q8_0, Q4_0 };
 
-size_t dtype_size(DType t);  // bytes per element; 0 for block formats
+size_t dtype_size(DType t);    // bytes per element; 0 for block formats
 bool dtype_is_block(DType t);  // Q8_0, Q4_0
 // Bytes of `numel` elements (block formats: numel must be a multiple of 32); false on overflow or
 // a partial block.

@@ -1,6 +1,8 @@
 // Q8_0 / Q4_0 block quantization (core/quant.h) against the independent numpy implementation
 // (tools/reference/quant_ref.py), f32 -> f16 against the CPU's F16C conversion, and the linear
 // kernels on block weights (every instruction-set level) against the reference path.
+#include "core/quant.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -14,7 +16,6 @@
 #include "core/error.h"
 #include "core/ops/cpu_features.h"
 #include "core/ops/ops.h"
-#include "core/quant.h"
 #include "ops_test_util.h"
 
 #if JANUS_OPS_X86
@@ -69,9 +70,21 @@ TEST(Quant, F16RoundingMatchesF16C) {
 #if JANUS_OPS_X86
   if (ops::detected_isa() < ops::Isa::Avx2) GTEST_SKIP() << "no F16C";
   std::mt19937 g(5);
-  std::vector<float> vals = {0.0f, -0.0f, 65504.0f, 65519.0f, 65520.0f, 1e9f, -1e9f, INFINITY, -INFINITY,
-                             std::ldexp(1.0f, -24), std::ldexp(1.0f, -25), std::ldexp(1.5f, -25),
-                             std::ldexp(1.0f, -14), std::ldexp(1.0f, -14) * 0.99999f, 1.0f + std::ldexp(1.0f, -11)};
+  std::vector<float> vals = {0.0f,
+                             -0.0f,
+                             65504.0f,
+                             65519.0f,
+                             65520.0f,
+                             1e9f,
+                             -1e9f,
+                             INFINITY,
+                             -INFINITY,
+                             std::ldexp(1.0f, -24),
+                             std::ldexp(1.0f, -25),
+                             std::ldexp(1.5f, -25),
+                             std::ldexp(1.0f, -14),
+                             std::ldexp(1.0f, -14) * 0.99999f,
+                             1.0f + std::ldexp(1.0f, -11)};
   for (int i = 0; i < 2000000; ++i) {
     uint32_t u = g();
     float f;
@@ -160,8 +173,8 @@ TEST(OpsLinearQuant, ExactOnIntegersEveryPath) {
   struct S {
     int64_t rows, in, out;
   };
-  for (S s : {S{1, 32, 5}, S{2, 64, 33}, S{3, 96, 17}, S{4, 128, 9}, S{5, 64, 260}, S{9, 32, 7}, S{40, 96, 300},
-              S{1, 2048, 12}}) {
+  for (S s : {S{1, 32, 5}, S{2, 64, 33}, S{3, 96, 17}, S{4, 128, 9}, S{5, 64, 260}, S{9, 32, 7},
+              S{40, 96, 300}, S{1, 2048, 12}}) {
     for (DType t : {DType::Q8_0, DType::Q4_0}) {
       const int m = t == DType::Q8_0 ? 127 : 7;
       auto wv = randint(size_t(s.out * s.in), 21, m);
@@ -186,8 +199,9 @@ TEST(OpsLinearQuant, ExactOnIntegersEveryPath) {
             std::fill(got.begin(), got.end(), NAN);
             ops::linear(fc, l, x.data(), s.rows, got.data());
             for (size_t i = 0; i < ref.size(); ++i)
-              ASSERT_EQ(got[i], ref[i]) << path_name(path) << (int8 ? " int8-dot " : " ") << dtype_name(t)
-                                        << " rows=" << s.rows << " in=" << s.in << " out=" << s.out << " at " << i;
+              ASSERT_EQ(got[i], ref[i])
+                  << path_name(path) << (int8 ? " int8-dot " : " ") << dtype_name(t) << " rows=" << s.rows
+                  << " in=" << s.in << " out=" << s.out << " at " << i;
           }
       }
     }

@@ -78,7 +78,8 @@ std::vector<float> text_logits(const ops::Context& c, const Llm& llm, const std:
 
 // CFG logits [steps, K] of generation with codes forced (forced empty: argmax, returned in `forced`).
 std::vector<float> image_logits(const ops::Context& c, const ModelBundle& m, const GenerationModel& gm,
-                                const std::string& prompt, float cfg, int steps, std::vector<int32_t>& forced) {
+                                const std::string& prompt, float cfg, int steps,
+                                std::vector<int32_t>& forced) {
   const GenerationPrompt gp = build_generation_prompt(m, prompt);
   const int64_t H = gm.llm.hidden_size(), K = gm.codes(), T = int64_t(gp.ids.size());
   const bool choose = forced.empty();
@@ -116,7 +117,8 @@ int main(int argc, char** argv) {
   float cfg = 5;
   CLI::App app{"janus-quant-accuracy: logits of Q8_0/Q4_0 weights against the stored weights"};
   app.add_option("-m,--model", model, "model folder")->required();
-  app.add_option("--quant", quants, "comma list of q8_0, q4_0, and fp32 (stored weights in fp32 mode: the yardstick)")
+  app.add_option("--quant", quants,
+                 "comma list of q8_0, q4_0, and fp32 (stored weights in fp32 mode: the yardstick)")
       ->capture_default_str();
   app.add_option("--precision", precision, "bf16 or fp32")->check(CLI::IsMember({"bf16", "fp32"}));
   app.add_option("--text-steps", text_steps, "greedy text steps compared")->check(CLI::Range(0, 4096));
@@ -146,8 +148,9 @@ int main(int argc, char** argv) {
     }
     std::fprintf(stderr, "reference (%s weights as stored) done in %.0f s\n", model.c_str(), secs_since(t0));
     ref.reset();  // one model in memory at a time (Pro-7B: 14.8 GB bf16)
-    std::printf("| weights | decode dot | text steps | text logits rel-L2 (mean / max) | text top-1 | image steps | "
-                "image CFG logits rel-L2 (mean / max) | image top-1 |\n|---|---|---|---|---|---|---|---|\n");
+    std::printf(
+        "| weights | decode dot | text steps | text logits rel-L2 (mean / max) | text top-1 | image steps | "
+        "image CFG logits rel-L2 (mean / max) | image top-1 |\n|---|---|---|---|---|---|---|---|\n");
     std::stringstream ss(quants);
     for (std::string qn; std::getline(ss, qn, ',');) {
       // "fp32": the stored weights in exact-f32 mode, a yardstick for the size of bf16's own rounding.
@@ -159,7 +162,8 @@ int main(int argc, char** argv) {
       const ops::Context c{&pool, pq, false};
       std::stringstream ds(fp32 ? std::string("-") : dots);
       for (std::string dot; std::getline(ds, dot, ',');) {
-        if (dot != "int8" && dot != "f32" && !fp32) throw std::runtime_error("--dot: int8 or f32, not " + dot);
+        if (dot != "int8" && dot != "f32" && !fp32)
+          throw std::runtime_error("--dot: int8 or f32, not " + dot);
         if (dot == "int8" && !ops::has_avx512_vnni()) continue;
         ops::set_quant_int8_dot_preferred(dot == "int8");
         t0 = std::chrono::steady_clock::now();

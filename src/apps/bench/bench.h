@@ -63,8 +63,8 @@ double model_facts_bytes(const janus_model* m);
 // API's message on failure.
 void machine_rows(const janus_machine_limits& m, std::vector<Row>& rows);
 // quant: "none", "q8_0" or "q4_0" (quantized at load; rows are labelled "<folder> <quant>").
-void bench_model(const Options& o, const janus_machine_limits& m, const std::string& path, const std::string& quant,
-                 janus_model* vae, std::vector<Row>& rows);
+void bench_model(const Options& o, const janus_machine_limits& m, const std::string& path,
+                 const std::string& quant, janus_model* vae, std::vector<Row>& rows);
 
 // Median of repeated measurements (the reps).
 double median(std::vector<double> v);

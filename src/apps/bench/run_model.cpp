@@ -30,19 +30,27 @@ struct ModelHandle {
 
 }  // namespace
 
-void bench_model(const Options& o, const janus_machine_limits& lim, const std::string& path, const std::string& quant,
-                 janus_model* vae, std::vector<Row>& rows) {
+void bench_model(const Options& o, const janus_machine_limits& lim, const std::string& path,
+                 const std::string& quant, janus_model* vae, std::vector<Row>& rows) {
   if (!std::filesystem::exists(path)) throw std::runtime_error("model not found: " + path);
   ModelHandle h;
   janus_model_params mp = janus_model_default_params();
   mp.offline = 1;  // a benchmark never downloads
-  mp.weights = quant == "q8_0" ? JANUS_WEIGHTS_Q8_0 : quant == "q4_0" ? JANUS_WEIGHTS_Q4_0 : JANUS_WEIGHTS_NATIVE;
+  mp.weights = quant == "q8_0"   ? JANUS_WEIGHTS_Q8_0
+               : quant == "q4_0" ? JANUS_WEIGHTS_Q4_0
+                                 : JANUS_WEIGHTS_NATIVE;
   const auto t0 = std::chrono::steady_clock::now();
   check(janus_model_load(path.c_str(), &mp, &h.m), "loading " + path);
   const double load_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  ModelRun r{o,       lim, model_facts(janus_model_info_json(h.m)),         h.m,
-             nullptr, vae, std::filesystem::path(path).filename().string() + (quant == "none" ? "" : " " + quant), rows};
+  ModelRun r{o,
+             lim,
+             model_facts(janus_model_info_json(h.m)),
+             h.m,
+             nullptr,
+             vae,
+             std::filesystem::path(path).filename().string() + (quant == "none" ? "" : " " + quant),
+             rows};
   janus_context_params cp = janus_context_default_params();
   cp.n_threads = o.threads;
   cp.precision = o.precision == "fp32" ? JANUS_PRECISION_FP32 : JANUS_PRECISION_BF16;

@@ -24,9 +24,9 @@ struct GemvArgs {
   float* y = nullptr;           // [rows, N]
   int64_t N = 0;
   // int8-dot kernels (gemv_q*_vnni): x quantized by prepare_int8_x, per row r at r·(K) / r·(K/4).
-  const int8_t* xq = nullptr;    // [rows, K] int8, in the kernel's byte order
-  const float* xs = nullptr;     // [rows, K/4] per-lane scales (16 per pair of blocks)
-  const int32_t* xc = nullptr;   // [rows, K/4] per-lane offset corrections (dot start values)
+  const int8_t* xq = nullptr;   // [rows, K] int8, in the kernel's byte order
+  const float* xs = nullptr;    // [rows, K/4] per-lane scales (16 per pair of blocks)
+  const int32_t* xc = nullptr;  // [rows, K/4] per-lane offset corrections (dot start values)
 };
 
 // AVX-512 F/BW/VL: weights upcast to f32 in registers, FMA.

@@ -21,7 +21,8 @@ using quant::BlockQ8_0;
 struct DecQ8 {
   using B = BlockQ8_0;
   JANUS_T256 static inline __m256 load(const B& b, int g) {
-    return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(b.q + 8 * g))));
+    return _mm256_cvtepi32_ps(
+        _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(b.q + 8 * g))));
   }
 };
 struct DecQ4 {

@@ -133,12 +133,14 @@ JANUS_TVNNI void prepare_int8_x(const float* x, int64_t rows, int64_t K, bool q4
       int32_t sum[2];
       __m128i q[2][2];  // [block][half]: 16 int8 each
       for (int j = 0; j < 2; ++j) {
-        const __m512 v0 = _mm512_loadu_ps(xr + (2 * p + j) * 32), v1 = _mm512_loadu_ps(xr + (2 * p + j) * 32 + 16);
+        const __m512 v0 = _mm512_loadu_ps(xr + (2 * p + j) * 32),
+                     v1 = _mm512_loadu_ps(xr + (2 * p + j) * 32 + 16);
         const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
         scale[j] = amax / 127.0f;
         const __m512 inv = _mm512_set1_ps(scale[j] != 0 ? 1.0f / scale[j] : 0.0f);
         // Round half to even (the default MXCSR mode), |q| <= 127.
-        const __m512i i0 = _mm512_cvtps_epi32(_mm512_mul_ps(v0, inv)), i1 = _mm512_cvtps_epi32(_mm512_mul_ps(v1, inv));
+        const __m512i i0 = _mm512_cvtps_epi32(_mm512_mul_ps(v0, inv)),
+                      i1 = _mm512_cvtps_epi32(_mm512_mul_ps(v1, inv));
         sum[j] = _mm512_reduce_add_epi32(_mm512_add_epi32(i0, i1));
         q[j][0] = _mm512_cvtsepi32_epi8(i0);
         q[j][1] = _mm512_cvtsepi32_epi8(i1);
@@ -146,10 +148,13 @@ JANUS_TVNNI void prepare_int8_x(const float* x, int64_t rows, int64_t K, bool q4
       int8_t* dst = xq + r * K + p * 64;
       for (int j = 0; j < 2; ++j)
         for (int h = 0; h < 2; ++h)
-          _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + (q4 ? 32 * h + 16 * j : 32 * j + 16 * h)), q[j][h]);
-      const __m512 sv = _mm512_permutexvar_ps(lanes, _mm512_castps128_ps512(_mm_setr_ps(scale[0], scale[1], 0, 0)));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + (q4 ? 32 * h + 16 * j : 32 * j + 16 * h)),
+                           q[j][h]);
+      const __m512 sv =
+          _mm512_permutexvar_ps(lanes, _mm512_castps128_ps512(_mm_setr_ps(scale[0], scale[1], 0, 0)));
       _mm512_storeu_ps(xs + r * (K / 4) + p * 16, sv);
-      const __m512i cv = _mm512_permutexvar_epi32(lanes, _mm512_castsi128_si512(_mm_setr_epi32(-off * sum[0], -off * sum[1], 0, 0)));
+      const __m512i cv = _mm512_permutexvar_epi32(
+          lanes, _mm512_castsi128_si512(_mm_setr_epi32(-off * sum[0], -off * sum[1], 0, 0)));
       _mm512_storeu_si512(xc + r * (K / 4) + p * 16, _mm512_maskz_mov_epi32(first, cv));
     }
   }

@@ -62,8 +62,8 @@ Linear make_linear(const TensorView& weight, const TensorView* bias) {
       !dtype_is_block(weight.dtype))
     fail(ErrorKind::Model, weight.name, "unsupported weight dtype " + std::string(dtype_name(weight.dtype)));
   size_t need = 0;  // block formats: whole blocks per row, and the bytes the view claims
-  if (!dtype_nbytes(weight.dtype, weight.numel(), &need) || (dtype_is_block(weight.dtype) && weight.shape[1] % 32) ||
-      weight.nbytes < need)
+  if (!dtype_nbytes(weight.dtype, weight.numel(), &need) ||
+      (dtype_is_block(weight.dtype) && weight.shape[1] % 32) || weight.nbytes < need)
     fail(ErrorKind::Model, weight.name,
          std::string(dtype_name(weight.dtype)) + " " + shape_str(weight.shape) + " does not fit its " +
              std::to_string(weight.nbytes) + " bytes");

@@ -289,7 +289,8 @@ void linear_gemm(const Context& c, const Linear& l, const float* x, int64_t rows
         } else {
           wbuf.resize(size_t(nt * K));
           // (not dereferenced for block formats, whose rows are not uint16_t arrays)
-          const uint16_t* src = static_cast<const uint16_t*>(l.weight->data) + (dtype_is_block(wt) ? 0 : n0 * K);
+          const uint16_t* src =
+              static_cast<const uint16_t*>(l.weight->data) + (dtype_is_block(wt) ? 0 : n0 * K);
           if (dtype_is_block(wt))  // whole rows of blocks: element n0·K starts a block
             quant::dequantize(wt, l.weight->data, n0 * K, nt * K, wbuf.data());
           else if (wt == DType::F16)

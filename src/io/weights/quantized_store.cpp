@@ -84,7 +84,8 @@ void quantize_tensor(const TensorView& src, DType t, void* out, int threads) {
 }
 
 std::unique_ptr<TensorStore> quantize_store(std::unique_ptr<TensorStore> base, const QuantChoice& choose,
-                                            int threads, const std::function<void(size_t, size_t)>& progress) {
+                                            int threads,
+                                            const std::function<void(size_t, size_t)>& progress) {
   std::vector<std::pair<const TensorView*, DType>> todo;
   for (const std::string& n : base->names()) {
     const TensorView& v = base->get(n);
@@ -96,7 +97,8 @@ std::unique_ptr<TensorStore> quantize_store(std::unique_ptr<TensorStore> base, c
   for (auto [src, t] : todo) {
     size_t nbytes = 0;
     if (!dtype_nbytes(t, src->numel(), &nbytes))
-      fail(ErrorKind::Model, src->name, "cannot quantize shape " + shape_str(src->shape) + " to blocks of 32");
+      fail(ErrorKind::Model, src->name,
+           "cannot quantize shape " + shape_str(src->shape) + " to blocks of 32");
     auto bytes = std::make_unique<uint8_t[]>(nbytes);
     quantize_rows(*src, t, bytes.get(), pool);
     TensorView q = *src;
