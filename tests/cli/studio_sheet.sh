@@ -10,7 +10,10 @@ CHROMIUM=$(command -v chromium || true)
 SHOTS="$JANUS_BINARY_DIR/test-artifacts/studio_sheet"
 rm -rf "$SHOTS" && mkdir -p "$SHOTS"
 OUT="$SHOTS/out"
-"$JANUS_BIN" studio "$JANUS_SOURCE_DIR/tests/studio/data/campaign.yaml" -m "$JANUS_TINY/janus-pro-1b" -o "$OUT" \
+# One audience of the test campaign: 2 creatives (two formats) from one generation, kept short.
+cp "$JANUS_SOURCE_DIR/tests/studio/data/logo.png" "$SHOTS/"
+sed '/id: ar,/d' "$JANUS_SOURCE_DIR/tests/studio/data/campaign.yaml" >"$SHOTS/campaign.yaml"
+"$JANUS_BIN" studio "$SHOTS/campaign.yaml" -m "$JANUS_TINY/janus-pro-1b" -o "$OUT" \
   --candidates 2 -t 2 -q
 SHEET="$OUT/index.html" MANIFEST="$OUT/manifest.json" SHOTS="$SHOTS" CHROMIUM="$CHROMIUM" \
   node --test --test-reporter=spec "$NODE_DIR/studio_sheet.test.mjs"
