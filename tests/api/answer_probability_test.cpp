@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/tiny_models.h"
 #include "io/image/encode_png.h"
 #include "io/image/image.h"
 #include "io/image/preprocess.h"
@@ -17,7 +18,6 @@
 #include "pipelines/prompt.h"
 #include "pipelines/understand_backend.h"
 #include "text/tokenizer.h"
-#include "../common/tiny_models.h"
 
 using namespace janus;
 namespace fs = std::filesystem;

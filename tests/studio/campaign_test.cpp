@@ -1,11 +1,12 @@
 // Campaign parsing and validation (YAML and JSON), CSV rows, prompt templates, the plan and copy
 // clean-up: every bad input gives a StudioError naming the file, the line and the field.
+#include "campaign.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "campaign.h"
 #include "copy_text.h"
 #include "csv.h"
 #include "plan.h"
@@ -99,28 +100,45 @@ TEST(Campaign, JsonEquivalentLoads) {
 
 TEST(Campaign, ErrorsNameFileLineAndField) {
   expect_error("syntax.yaml", "brand: {name: x\nitems: [", {"syntax.yaml:", "invalid YAML"});
-  expect_error("syntax.json", "{\"brand\": {\"name\": \"x\"},\n \"items\": [1,}\n", {"syntax.json:2:", "invalid JSON"});
+  expect_error("syntax.json", "{\"brand\": {\"name\": \"x\"},\n \"items\": [1,}\n",
+               {"syntax.json:2:", "invalid JSON"});
   expect_error("nobrand.yaml", "items: []\nformats: [square]\n", {"nobrand.yaml:1:", "brand", "missing"});
-  expect_error("noname.yaml", replace(kGood, "  name: Nova\n", "  nam: Nova\n"), {"noname.yaml:", "brand.name", "missing"});
-  expect_error("unknown.yaml", replace(kGood, "tone: bold", "tonee: bold"), {"unknown.yaml:4:1", "tonee", "unknown field"});
-  expect_error("colour.yaml", replace(kGood, "\"#f50\"", "orange"), {"colour.yaml:7:", "brand.colors.accent", "not a colour"});
-  expect_error("cands.yaml", replace(kGood, "candidates: 2", "candidates: 40"), {"cands.yaml:3:", "candidates", "out of range"});
-  expect_error("type.yaml", replace(kGood, "seed: 7", "seed: [1]"), {"type.yaml:2:", "seed", "expected an integer"});
-  expect_error("facts.yaml", replace(kGood, "[Out now, Co-op]", "[Out now, {a: 1}]"), {"facts.yaml:12:", "items[0].facts[1]", "expected a string"});
-  expect_error("preset.yaml", replace(kGood, "[square,", "[squarish,"), {"preset.yaml:16:", "formats[0]", "unknown preset"});
-  expect_error("size.yaml", replace(kGood, "width: 320", "width: 12"), {"size.yaml:16:", "formats[1].width", "out of range"});
-  expect_error("logo.yaml", replace(kGood, "  name: Nova\n", "  name: Nova\n  logo: missing.png\n"), {"logo.yaml:7:", "brand.logo", "cannot read"});
-  expect_error("badlogo.yaml", replace(kGood, "  name: Nova\n", "  name: Nova\n  logo: good.yaml\n"), {"badlogo.yaml:7:", "brand.logo", "not a PNG"});
-  expect_error("font.yaml", replace(kGood, "  name: Nova\n", "  name: Nova\n  fonts: {body: Nonexistent Family 9}\n"), {"font.yaml:7:", "brand.fonts.body", "no installed font"});
-  expect_error("var.yaml", replace(kGood, "{item.description}", "{item.descripton}"), {"var.yaml:18:", "prompts.image", "unknown variable {item.descripton}"});
-  expect_error("dup.yaml", replace(kGood, "{id: ar,", "{id: en,"), {"dup.yaml:", "audiences", "two entries have the id \"en\""});
+  expect_error("noname.yaml", replace(kGood, "  name: Nova\n", "  nam: Nova\n"),
+               {"noname.yaml:", "brand.name", "missing"});
+  expect_error("unknown.yaml", replace(kGood, "tone: bold", "tonee: bold"),
+               {"unknown.yaml:4:1", "tonee", "unknown field"});
+  expect_error("colour.yaml", replace(kGood, "\"#f50\"", "orange"),
+               {"colour.yaml:7:", "brand.colors.accent", "not a colour"});
+  expect_error("cands.yaml", replace(kGood, "candidates: 2", "candidates: 40"),
+               {"cands.yaml:3:", "candidates", "out of range"});
+  expect_error("type.yaml", replace(kGood, "seed: 7", "seed: [1]"),
+               {"type.yaml:2:", "seed", "expected an integer"});
+  expect_error("facts.yaml", replace(kGood, "[Out now, Co-op]", "[Out now, {a: 1}]"),
+               {"facts.yaml:12:", "items[0].facts[1]", "expected a string"});
+  expect_error("preset.yaml", replace(kGood, "[square,", "[squarish,"),
+               {"preset.yaml:16:", "formats[0]", "unknown preset"});
+  expect_error("size.yaml", replace(kGood, "width: 320", "width: 12"),
+               {"size.yaml:16:", "formats[1].width", "out of range"});
+  expect_error("logo.yaml", replace(kGood, "  name: Nova\n", "  name: Nova\n  logo: missing.png\n"),
+               {"logo.yaml:7:", "brand.logo", "cannot read"});
+  expect_error("badlogo.yaml", replace(kGood, "  name: Nova\n", "  name: Nova\n  logo: good.yaml\n"),
+               {"badlogo.yaml:7:", "brand.logo", "not a PNG"});
+  expect_error("font.yaml",
+               replace(kGood, "  name: Nova\n", "  name: Nova\n  fonts: {body: Nonexistent Family 9}\n"),
+               {"font.yaml:7:", "brand.fonts.body", "no installed font"});
+  expect_error("var.yaml", replace(kGood, "{item.description}", "{item.descripton}"),
+               {"var.yaml:18:", "prompts.image", "unknown variable {item.descripton}"});
+  expect_error("dup.yaml", replace(kGood, "{id: ar,", "{id: en,"),
+               {"dup.yaml:", "audiences", "two entries have the id \"en\""});
   expect_error("empty.yaml", "", {"empty.yaml:1:1", "empty"});
 }
 
 TEST(Campaign, PersonalisationRowsJoinIntoTemplates) {
-  write("people.csv", "id,city,cuisine,language\n1,Jakarta,\"nasi goreng, spicy\",Indonesian\n2,Tokyo,ramen,Japanese\n");
-  const std::string yaml = replace(kGood, "prompts:\n  image: \"{item.name}, {item.description}, for {audience.preferences}\"\n",
-                                   "prompts:\n  image: \"{row.cuisine} in {row.city}\"\npersonalization: {csv: people.csv}\n");
+  write("people.csv",
+        "id,city,cuisine,language\n1,Jakarta,\"nasi goreng, spicy\",Indonesian\n2,Tokyo,ramen,Japanese\n");
+  const std::string yaml =
+      replace(kGood, "prompts:\n  image: \"{item.name}, {item.description}, for {audience.preferences}\"\n",
+              "prompts:\n  image: \"{row.cuisine} in {row.city}\"\npersonalization: {csv: people.csv}\n");
   const Campaign c = load_campaign(write("rows.yaml", yaml).string());
   const Plan p = make_plan(c, 0, {});
   ASSERT_EQ(p.creatives.size(), 4u);  // 2 rows x 1 item x 2 formats
@@ -128,13 +146,17 @@ TEST(Campaign, PersonalisationRowsJoinIntoTemplates) {
   EXPECT_EQ(p.creatives[0].id, "row-1--star--square");
   EXPECT_EQ(p.creatives[2].vars.at("audience.language"), "Japanese");
   write("bad.csv", "id,city\n1,Jakarta\n2,Tokyo,extra\n");
-  expect_error("badcsv.yaml", replace(yaml, "people.csv", "bad.csv"), {"bad.csv:3", "3 fields", "header has 2"});
-  expect_error("badcol.yaml", replace(yaml, "{row.city}", "{row.town}"), {"badcol.yaml:18:", "unknown variable {row.town}"});
-  expect_error("nocsv.yaml", replace(yaml, "people.csv", "nope.csv"), {"nocsv.yaml:19:", "personalization.csv", "cannot read"});
+  expect_error("badcsv.yaml", replace(yaml, "people.csv", "bad.csv"),
+               {"bad.csv:3", "3 fields", "header has 2"});
+  expect_error("badcol.yaml", replace(yaml, "{row.city}", "{row.town}"),
+               {"badcol.yaml:18:", "unknown variable {row.town}"});
+  expect_error("nocsv.yaml", replace(yaml, "people.csv", "nope.csv"),
+               {"nocsv.yaml:19:", "personalization.csv", "cannot read"});
 }
 
 TEST(Csv, QuotesNewlinesAndErrors) {
-  const CsvTable t = parse_csv("\xEF\xBB\xBFid,note\r\n1,\"a \"\"quoted\"\"\nline\"\r\n\r\n2,plain\n", "x.csv");
+  const CsvTable t =
+      parse_csv("\xEF\xBB\xBFid,note\r\n1,\"a \"\"quoted\"\"\nline\"\r\n\r\n2,plain\n", "x.csv");
   ASSERT_EQ(t.rows.size(), 2u);
   EXPECT_EQ(t.rows[0][1], "a \"quoted\"\nline");
   EXPECT_EQ(t.lines[1], 5);

@@ -5,6 +5,8 @@
 //
 // Regenerate the goldens (after a deliberate rendering change) with:
 //   JANUS_UPDATE_GOLDENS=1 build/test_studio --gtest_filter='TextGolden*'
+#include "text_layout.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -14,7 +16,6 @@
 #include "fonts.h"
 #include "image_file.h"
 #include "studio_error.h"
-#include "text_layout.h"
 
 using namespace janus::studio;
 namespace fs = std::filesystem;
@@ -26,7 +27,8 @@ FontSet& fonts() {
   return f;
 }
 
-Raster render(const std::string& text, int px, int w, int h, int box_w, int max_lines, Align align = Align::Start) {
+Raster render(const std::string& text, int px, int w, int h, int box_w, int max_lines,
+              Align align = Align::Start) {
   Raster r = make_raster(w, h, Rgb{255, 255, 255});
   const TextBlock b = layout_text(fonts(), px, text, box_w, max_lines);
   draw_text(r, fonts(), px, b, 4, 2, box_w, align, Rgb{0, 0, 0});
@@ -84,8 +86,8 @@ TEST(TextGolden, Arabic) {
 }
 
 TEST(TextGolden, WrappedParagraph) {
-  compare_to_golden(render("Fresh dumplings delivered hot to your door in twenty minutes or less, every day.", 18, 240,
-                           140, 228, 6),
+  compare_to_golden(render("Fresh dumplings delivered hot to your door in twenty minutes or less, every day.",
+                           18, 240, 140, 228, 6),
                     "wrapped");
 }
 
@@ -141,7 +143,8 @@ TEST(TextLayout, WrappedLinesFitTheBoxAndKeepEveryWord) {
 }
 
 TEST(TextLayout, CjkBreaksBetweenCharactersNotBeforeClosingPunctuation) {
-  const TextBlock b = layout_text(fonts(), 24, "春季新品上市，立即下单享八折。欢迎光临本店，祝您购物愉快。", 130, 0);
+  const TextBlock b =
+      layout_text(fonts(), 24, "春季新品上市，立即下单享八折。欢迎光临本店，祝您购物愉快。", 130, 0);
   ASSERT_GE(b.lines.size(), 3u);
   for (const ShapedLine& l : b.lines) {
     EXPECT_LE(l.width, 130.0f);
@@ -152,7 +155,8 @@ TEST(TextLayout, CjkBreaksBetweenCharactersNotBeforeClosingPunctuation) {
 }
 
 TEST(TextLayout, TruncatesWithAnEllipsisAtMaxLines) {
-  const TextBlock b = layout_text(fonts(), 18, "one two three four five six seven eight nine ten eleven twelve", 100, 2);
+  const TextBlock b =
+      layout_text(fonts(), 18, "one two three four five six seven eight nine ten eleven twelve", 100, 2);
   ASSERT_EQ(b.lines.size(), 2u);
   EXPECT_TRUE(b.truncated);
   EXPECT_EQ(b.lines.back().text.back(), U'…');
@@ -167,7 +171,9 @@ TEST(TextLayout, FitTextShrinksUntilItFits) {
 }
 
 TEST(TextLayout, InvalidUtf8BecomesReplacementCharacters) {
-  EXPECT_EQ(utf8_to_u32("a\xff" "b"), std::u32string(U"a\uFFFDb"));
+  EXPECT_EQ(utf8_to_u32("a\xff"
+                        "b"),
+            std::u32string(U"a\uFFFDb"));
   EXPECT_EQ(u32_to_utf8(utf8_to_u32("héllo 春 م")), "héllo 春 م");
 }
 

@@ -1,11 +1,10 @@
 #include "campaign.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cctype>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "fonts.h"
@@ -78,7 +77,8 @@ Rgb colour(Fields& f, const std::string& key, Rgb def, std::vector<Rgb>* palette
   for (size_t i = 1; ok && i < s.size(); ++i) ok = hex(s[i]) >= 0;
   if (!ok) f.fail(key, "\"" + s + "\" is not a colour (#RRGGBB or #RGB)");
   if (s.size() == 7) {
-    c = {uint8_t(hex(s[1]) * 16 + hex(s[2])), uint8_t(hex(s[3]) * 16 + hex(s[4])), uint8_t(hex(s[5]) * 16 + hex(s[6]))};
+    c = {uint8_t(hex(s[1]) * 16 + hex(s[2])), uint8_t(hex(s[3]) * 16 + hex(s[4])),
+         uint8_t(hex(s[5]) * 16 + hex(s[6]))};
   } else {
     c = {uint8_t(hex(s[1]) * 17), uint8_t(hex(s[2]) * 17), uint8_t(hex(s[3]) * 17)};
   }
@@ -122,8 +122,10 @@ std::string font(Fields& f, const std::string& key, const std::string& folder, c
 std::string id_from(const std::string& s) {
   std::string out;
   for (unsigned char c : s) {
-    if (std::isalnum(c)) out += char(std::tolower(c));
-    else if (!out.empty() && out.back() != '-') out += '-';
+    if (std::isalnum(c))
+      out += char(std::tolower(c));
+    else if (!out.empty() && out.back() != '-')
+      out += '-';
   }
   while (!out.empty() && out.back() == '-') out.pop_back();
   return out;
@@ -134,12 +136,14 @@ std::string checked_id(Fields& f, const std::string& fallback_from) {
   if (id.empty()) id = id_from(fallback_from);
   if (id.empty()) f.fail("id", "missing, and none can be made from the name");
   for (unsigned char c : id)
-    if (!std::isalnum(c) && c != '-' && c != '_') f.fail("id", "\"" + id + "\" may hold only letters, digits, - and _");
+    if (!std::isalnum(c) && c != '-' && c != '_')
+      f.fail("id", "\"" + id + "\" may hold only letters, digits, - and _");
   return id;
 }
 
 template <class T, class F>
-std::vector<T> list_of(const std::string& file, Fields& top, const std::string& key, bool required, F&& read) {
+std::vector<T> list_of(const std::string& file, Fields& top, const std::string& key, bool required,
+                       F&& read) {
   std::vector<T> out;
   if (!top.has(key)) {
     if (required) top.fail(key, "missing (required)");
@@ -148,7 +152,8 @@ std::vector<T> list_of(const std::string& file, Fields& top, const std::string& 
   const YAML::Node n = top.node(key);
   if (!n.IsSequence()) top.fail(key, "expected a list");
   if (required && n.size() == 0) top.fail(key, "must not be empty");
-  for (size_t i = 0; i < n.size(); ++i) out.push_back(read(n[i], top.path_of(key) + "[" + std::to_string(i) + "]"));
+  for (size_t i = 0; i < n.size(); ++i)
+    out.push_back(read(n[i], top.path_of(key) + "[" + std::to_string(i) + "]"));
   return out;
 }
 
@@ -217,29 +222,34 @@ Campaign load_campaign(const std::string& path) {
     f.finish();
     return it;
   });
-  c.audiences = list_of<Audience>(file, top, "audiences", false, [&](const YAML::Node& n, const std::string& p) {
-    Fields f(file, n, p);
-    Audience a;
-    a.locale = f.str("locale", "");
-    a.language = f.str("language", a.language, false);
-    if (a.language.empty()) f.fail("language", "must not be empty");
-    a.id = checked_id(f, a.locale.empty() ? a.language : a.locale);
-    a.preferences = f.strings("preferences");
-    f.finish();
-    return a;
-  });
+  c.audiences =
+      list_of<Audience>(file, top, "audiences", false, [&](const YAML::Node& n, const std::string& p) {
+        Fields f(file, n, p);
+        Audience a;
+        a.locale = f.str("locale", "");
+        a.language = f.str("language", a.language, false);
+        if (a.language.empty()) f.fail("language", "must not be empty");
+        a.id = checked_id(f, a.locale.empty() ? a.language : a.locale);
+        a.preferences = f.strings("preferences");
+        f.finish();
+        return a;
+      });
   if (c.audiences.empty()) c.audiences.push_back(Audience{"all", "en", "English", {}});
   c.formats = list_of<Format>(file, top, "formats", true, [&](const YAML::Node& n, const std::string& p) {
     if (n.IsScalar()) {
       auto pf = preset_format(n.Scalar());
-      if (!pf) fail_node(file, n, p, "unknown preset \"" + n.Scalar() + "\" (square, story, landscape, or {name, width, height})");
+      if (!pf)
+        fail_node(
+            file, n, p,
+            "unknown preset \"" + n.Scalar() + "\" (square, story, landscape, or {name, width, height})");
       return *pf;
     }
     Fields f(file, n, p);
     Format fm;
     fm.name = f.str("name", "", true);
     for (unsigned char ch : fm.name)
-      if (!std::isalnum(ch) && ch != '-' && ch != '_') f.fail("name", "may hold only letters, digits, - and _");
+      if (!std::isalnum(ch) && ch != '-' && ch != '_')
+        f.fail("name", "may hold only letters, digits, - and _");
     fm.width = int(f.integer("width", 0, 128, 4096));
     fm.height = int(f.integer("height", 0, 128, 4096));
     if (!fm.width) f.fail("width", "missing (required, 128..4096)");
@@ -250,7 +260,9 @@ Campaign load_campaign(const std::string& path) {
   auto unique = [&](auto& v, const std::string& key, auto id) {
     for (size_t i = 0; i < v.size(); ++i)
       for (size_t j = 0; j < i; ++j)
-        if (id(v[i]) == id(v[j])) top.fail(key, "two entries have the id \"" + id(v[i]) + "\" (entries " + std::to_string(j) + " and " + std::to_string(i) + ")");
+        if (id(v[i]) == id(v[j]))
+          top.fail(key, "two entries have the id \"" + id(v[i]) + "\" (entries " + std::to_string(j) +
+                            " and " + std::to_string(i) + ")");
   };
   unique(c.items, "items", [](const Item& x) { return x.id; });
   unique(c.audiences, "audiences", [](const Audience& x) { return x.id; });
@@ -258,15 +270,19 @@ Campaign load_campaign(const std::string& path) {
 
   if (top.has("prompts")) {
     Fields f(file, top.node("prompts"), "prompts");
-    for (auto [key, dst] : {std::pair{"image", &c.templates.image}, {"score", &c.templates.score},
-                            {"headline", &c.templates.headline}, {"body", &c.templates.body}, {"cta", &c.templates.cta}}) {
+    for (auto [key, dst] : {std::pair{"image", &c.templates.image},
+                            {"score", &c.templates.score},
+                            {"headline", &c.templates.headline},
+                            {"body", &c.templates.body},
+                            {"cta", &c.templates.cta}}) {
       *dst = f.str(key, *dst);
       if (dst->empty()) f.fail(key, "must not be empty");
       c.template_lines[key] = f.line_of(key);
     }
     f.finish();
   } else {
-    for (const char* k : {"image", "score", "headline", "body", "cta"}) c.template_lines[k] = top.line_of("prompts");
+    for (const char* k : {"image", "score", "headline", "body", "cta"})
+      c.template_lines[k] = top.line_of("prompts");
   }
   if (top.has("copy")) {
     Fields f(file, top.node("copy"), "copy");
@@ -302,7 +318,8 @@ Campaign load_campaign(const std::string& path) {
       c.outputs.image_formats = f.strings("image_formats");
       if (c.outputs.image_formats.empty()) f.fail("image_formats", "must not be empty");
       for (const std::string& e : c.outputs.image_formats)
-        if (e != "png" && e != "jpg" && e != "webp") f.fail("image_formats", "\"" + e + "\" is not png, jpg or webp");
+        if (e != "png" && e != "jpg" && e != "webp")
+          f.fail("image_formats", "\"" + e + "\" is not png, jpg or webp");
     }
     f.finish();
   }

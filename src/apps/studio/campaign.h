@@ -16,7 +16,8 @@ struct Rgb {
 
 struct Brand {
   std::string name;
-  Rgb primary{0x1b, 0x1f, 0x3b}, accent{0xff, 0x5a, 0x36}, text{0xff, 0xff, 0xff}, background{0x1b, 0x1f, 0x3b};
+  Rgb primary{0x1b, 0x1f, 0x3b}, accent{0xff, 0x5a, 0x36}, text{0xff, 0xff, 0xff},
+      background{0x1b, 0x1f, 0x3b};
   std::vector<Rgb> palette;   // every brand colour, for the colour-affinity check
   std::string headline_font;  // a font file (resolved against the campaign folder) or a family name
   std::string body_font;
@@ -41,7 +42,8 @@ struct Format {
 };
 
 struct Templates {
-  std::string image = "{item.name}: {item.description}. Advertising key visual, {tone}, for {audience.preferences}.";
+  std::string image =
+      "{item.name}: {item.description}. Advertising key visual, {tone}, for {audience.preferences}.";
   std::string score = "{prompt}";  // what the alignment question asks about ("Does this image show ...?")
   std::string headline =
       "Write one short advertising headline in {audience.language} for {item.name} ({item.description}). "
@@ -67,9 +69,9 @@ struct Personalization {
 };
 
 struct Generation {
-  float cfg = -1;          // < 0: the model's default
-  float temperature = 1;   // the official default
-  int upscale = 0;         // 0, 768 or 1024 (the API's Lanczos); the composer resamples anyway
+  float cfg = -1;                     // < 0: the model's default
+  float temperature = 1;              // the official default
+  int upscale = 0;                    // 0, 768 or 1024 (the API's Lanczos); the composer resamples anyway
   float brand_colour_weight = 0.05f;  // score = P(yes) + weight * brand colour affinity
 };
 

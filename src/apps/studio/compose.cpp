@@ -55,7 +55,8 @@ Raster compose(const ComposeInput& in, FontSet& hf, FontSet& bf, ComposeReport* 
   const int btn_x = in.rtl ? inner.x + inner.w - btn_w : inner.x;
   const int avail = std::max(8, btn_y - inner.y - pad / 2);
   const int head_max = std::max(12, unit * 75 / 1000), body_max = std::max(10, unit * 42 / 1000);
-  TextBlock head = fit_text(hf, std::max(10, head_max / 2), head_max, in.copy.headline, inner.w, avail * 55 / 100, 3, dir);
+  TextBlock head =
+      fit_text(hf, std::max(10, head_max / 2), head_max, in.copy.headline, inner.w, avail * 55 / 100, 3, dir);
   const int head_px = hf.size_px();
   const int gap = pad / 3;
   TextBlock body = fit_text(bf, std::max(9, body_max * 6 / 10), body_max, in.copy.body, inner.w,
@@ -64,7 +65,8 @@ Raster compose(const ComposeInput& in, FontSet& hf, FontSet& bf, ComposeReport* 
   draw_text(canvas, hf, head_px, head, inner.x, inner.y, inner.w, Align::Start, ink);
   draw_text(canvas, bf, body_px, body, inner.x, inner.y + head.height() + gap, inner.w, Align::Start, ink);
   fill_round_rect(canvas, btn_x, btn_y, btn_w, btn_h, btn_h / 2, brand.accent);
-  draw_text(canvas, bf, cta_px, cta, btn_x, btn_y + cta_px / 2, btn_w, Align::Center, readable(brand.text, brand.accent));
+  draw_text(canvas, bf, cta_px, cta, btn_x, btn_y + cta_px / 2, btn_w, Align::Center,
+            readable(brand.text, brand.accent));
 
   if (in.logo) {  // top corner over the image, on a small plate so any logo reads on any image
     const int lw = std::max(16, unit * 16 / 100);
@@ -72,7 +74,8 @@ Raster compose(const ComposeInput& in, FontSet& hf, FontSet& bf, ComposeReport* 
     const Raster logo = resize_lanczos(*in.logo, lw, std::min(lh, unit / 5));
     const int m = std::max(4, unit * 3 / 100);
     const int lx = in.rtl ? W - m - logo.w : m;
-    fill_round_rect(canvas, lx - m / 3, m - m / 3, logo.w + 2 * (m / 3), logo.h + 2 * (m / 3), m / 2, brand.background);
+    fill_round_rect(canvas, lx - m / 3, m - m / 3, logo.w + 2 * (m / 3), logo.h + 2 * (m / 3), m / 2,
+                    brand.background);
     draw(canvas, logo, lx, m);
   }
   if (report) {

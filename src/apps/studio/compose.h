@@ -30,6 +30,7 @@ struct ComposeReport {
 };
 
 // Composes one creative of width x height.
-Raster compose(const ComposeInput& in, FontSet& headline_fonts, FontSet& body_fonts, ComposeReport* report = nullptr);
+Raster compose(const ComposeInput& in, FontSet& headline_fonts, FontSet& body_fonts,
+               ComposeReport* report = nullptr);
 
 }  // namespace janus::studio

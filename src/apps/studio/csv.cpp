@@ -56,7 +56,8 @@ CsvTable parse_csv(const std::string& text, const std::string& name) {
     if (!any) rec_line = line;
     any = true;
     if (c == '"') {
-      if (!field.empty()) fail_at(name, line, 0, "", "a quote inside an unquoted field (quote the whole field)");
+      if (!field.empty())
+        fail_at(name, line, 0, "", "a quote inside an unquoted field (quote the whole field)");
       quoted = true;
     } else if (c == ',') {
       end_field();
@@ -79,12 +80,14 @@ CsvTable parse_csv(const std::string& text, const std::string& name) {
     while (!h.empty() && (h.back() == ' ')) h.pop_back();
     while (!h.empty() && (h.front() == ' ')) h.erase(h.begin());
     if (h.empty()) fail_at(name, starts[0], 0, "column " + std::to_string(k + 1), "empty header name");
-    if (!seen.insert(h).second) fail_at(name, starts[0], 0, "column " + std::to_string(k + 1), "duplicate header \"" + h + "\"");
+    if (!seen.insert(h).second)
+      fail_at(name, starts[0], 0, "column " + std::to_string(k + 1), "duplicate header \"" + h + "\"");
   }
   for (size_t r = 1; r < records.size(); ++r) {
     if (records[r].size() != t.header.size())
-      fail_at(name, starts[r], 0, "", "row has " + std::to_string(records[r].size()) + " fields, the header has " +
-                                          std::to_string(t.header.size()));
+      fail_at(name, starts[r], 0, "",
+              "row has " + std::to_string(records[r].size()) + " fields, the header has " +
+                  std::to_string(t.header.size()));
     t.rows.push_back(records[r]);
     t.lines.push_back(starts[r]);
   }

@@ -24,7 +24,9 @@ Engine::Engine(const EngineOptions& o) {
   mp.cache_dir = o.cache_dir.empty() ? nullptr : o.cache_dir.c_str();
   mp.revision = o.revision.c_str();
   mp.offline = o.offline;
-  mp.weights = o.quant == "q8_0" ? JANUS_WEIGHTS_Q8_0 : o.quant == "q4_0" || o.quant == "q4" ? JANUS_WEIGHTS_Q4_0 : JANUS_WEIGHTS_NATIVE;
+  mp.weights = o.quant == "q8_0"                      ? JANUS_WEIGHTS_Q8_0
+               : o.quant == "q4_0" || o.quant == "q4" ? JANUS_WEIGHTS_Q4_0
+                                                      : JANUS_WEIGHTS_NATIVE;
   if (janus_model_load(o.model.c_str(), &mp, &model_) != JANUS_OK) api_fail("loading " + o.model);
   janus_context_params cp = janus_context_default_params();
   cp.n_threads = o.threads;
@@ -41,8 +43,8 @@ Engine::~Engine() {
   janus_model_free(model_);
 }
 
-std::vector<Raster> Engine::generate(const std::string& prompt, int k, uint64_t seed, float cfg, float temperature,
-                                     int upscale, const std::atomic<bool>& cancel) {
+std::vector<Raster> Engine::generate(const std::string& prompt, int k, uint64_t seed, float cfg,
+                                     float temperature, int upscale, const std::atomic<bool>& cancel) {
   janus_generate_params p = janus_generate_default_params();
   p.n_images = k;
   p.seed = seed;
@@ -68,13 +70,15 @@ std::vector<Raster> Engine::generate(const std::string& prompt, int k, uint64_t 
   return out;
 }
 
-std::vector<int32_t> Engine::first_tokens(const std::vector<const char*>& spellings, std::vector<const char*>* kept) {
+std::vector<int32_t> Engine::first_tokens(const std::vector<const char*>& spellings,
+                                          std::vector<const char*>* kept) {
   // Spellings whose first tokens coincide are counted once (the probabilities are of tokens).
   std::vector<int32_t> ids;
   for (const char* s : spellings) {
     int32_t buf[16];
     size_t n = 0;
-    if (janus_tokenize(model_, s, std::strlen(s), 0, buf, 16, &n) != JANUS_OK) api_fail("tokenizing the answer");
+    if (janus_tokenize(model_, s, std::strlen(s), 0, buf, 16, &n) != JANUS_OK)
+      api_fail("tokenizing the answer");
     if (n == 0 || std::find(ids.begin(), ids.end(), buf[0]) != ids.end()) continue;
     ids.push_back(buf[0]);
     kept->push_back(s);
@@ -102,11 +106,13 @@ Alignment Engine::score(const std::string& image_path, const std::string& questi
 std::string Engine::ask(const std::string& image_path, const std::string& instruction, int max_tokens) {
   const std::string content = image_path.empty() ? instruction : "<image_placeholder>\n" + instruction;
   janus_image_input img{image_path.c_str(), nullptr, 0};
-  janus_message msg{"user", content.c_str(), image_path.empty() ? nullptr : &img, image_path.empty() ? 0u : 1u};
+  janus_message msg{"user", content.c_str(), image_path.empty() ? nullptr : &img,
+                    image_path.empty() ? 0u : 1u};
   janus_understand_params p = janus_understand_default_params();
   p.max_new_tokens = max_tokens;
   char* answer = nullptr;
-  if (janus_understand(ctx_, &msg, 1, &p, nullptr, nullptr, &answer, nullptr) != JANUS_OK) api_fail("writing copy");
+  if (janus_understand(ctx_, &msg, 1, &p, nullptr, nullptr, &answer, nullptr) != JANUS_OK)
+    api_fail("writing copy");
   std::string out = answer ? answer : "";
   janus_string_free(answer);
   return out;

@@ -37,7 +37,8 @@ class Engine {
   const std::string& info_json() const { return info_; }
 
  private:
-  std::vector<int32_t> first_tokens(const std::vector<const char*>& spellings, std::vector<const char*>* kept);
+  std::vector<int32_t> first_tokens(const std::vector<const char*>& spellings,
+                                    std::vector<const char*>* kept);
   janus_model* model_ = nullptr;
   janus_context* ctx_ = nullptr;
   std::string info_;

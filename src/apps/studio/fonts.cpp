@@ -35,8 +35,8 @@ std::mutex g_fc_mu;
 
 bool looks_like_font_file(const std::string& s) {
   const std::string l = lower(s);
-  return s.find('/') != std::string::npos || ends_with(l, ".ttf") || ends_with(l, ".otf") || ends_with(l, ".ttc") ||
-         ends_with(l, ".pfb");
+  return s.find('/') != std::string::npos || ends_with(l, ".ttf") || ends_with(l, ".otf") ||
+         ends_with(l, ".ttc") || ends_with(l, ".pfb");
 }
 
 std::string resolve_font(const std::string& family) {
@@ -70,11 +70,14 @@ std::string resolve_font(const std::string& family) {
 std::vector<std::string> fallback_fonts(bool bold) {
   // Fixed Debian paths first (deterministic layouts and goldens), fontconfig names otherwise.
   const std::vector<std::pair<std::string, std::string>> wanted = {
-      {bold ? "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf" : "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+      {bold ? "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+            : "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
        bold ? "DejaVu Sans:bold" : "DejaVu Sans"},
-      {bold ? "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc#2" : "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc#2",
+      {bold ? "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc#2"
+            : "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc#2",
        bold ? "Noto Sans CJK SC:bold" : "Noto Sans CJK SC"},
-      {bold ? "/usr/share/fonts/truetype/noto/NotoSansArabic-Bold.ttf" : "/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf",
+      {bold ? "/usr/share/fonts/truetype/noto/NotoSansArabic-Bold.ttf"
+            : "/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf",
        bold ? "Noto Sans Arabic:bold" : "Noto Sans Arabic"}};
   std::vector<std::string> out;
   for (const auto& [path, family] : wanted) {
@@ -95,7 +98,8 @@ FontSet::FontSet(const std::vector<std::string>& fonts) {
   if (FT_Init_FreeType(&lib_)) throw StudioError("FreeType could not be initialised");
   for (const std::string& spec : fonts) {
     if (spec.empty()) continue;
-    std::string file = looks_like_font_file(spec) || spec.find('#') != std::string::npos ? spec : resolve_font(spec);
+    std::string file =
+        looks_like_font_file(spec) || spec.find('#') != std::string::npos ? spec : resolve_font(spec);
     long index = 0;
     if (const size_t h = file.rfind('#'); h != std::string::npos) {
       index = std::atol(file.c_str() + h + 1);

@@ -110,12 +110,17 @@ void png_to_vector(png_structp png, png_bytep data, png_size_t n) {
 Raster decode_image_file(const std::string& path) {
   const std::vector<uint8_t> b = read_bytes(path);
   Raster r;
-  if (b.size() >= 8 && std::memcmp(b.data(), "\x89PNG\r\n\x1a\n", 8) == 0) r = decode_png(path, b);
-  else if (b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) r = decode_jpeg(path, b);
-  else if (b.size() >= 12 && std::memcmp(b.data(), "RIFF", 4) == 0 && std::memcmp(b.data() + 8, "WEBP", 4) == 0)
+  if (b.size() >= 8 && std::memcmp(b.data(), "\x89PNG\r\n\x1a\n", 8) == 0)
+    r = decode_png(path, b);
+  else if (b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF)
+    r = decode_jpeg(path, b);
+  else if (b.size() >= 12 && std::memcmp(b.data(), "RIFF", 4) == 0 &&
+           std::memcmp(b.data() + 8, "WEBP", 4) == 0)
     r = decode_webp(path, b);
-  else throw StudioError(path + ": not a PNG, JPEG or WebP image");
-  if (r.w <= 0 || r.h <= 0 || r.w > 16384 || r.h > 16384) throw StudioError(path + ": unsupported image size");
+  else
+    throw StudioError(path + ": not a PNG, JPEG or WebP image");
+  if (r.w <= 0 || r.h <= 0 || r.w > 16384 || r.h > 16384)
+    throw StudioError(path + ": unsupported image size");
   return r;
 }
 

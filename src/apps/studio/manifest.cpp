@@ -19,9 +19,11 @@ Manifest Manifest::open(const std::string& out_dir) {
   try {
     m.doc = nlohmann::json::parse(in);
   } catch (const nlohmann::json::parse_error& e) {
-    throw StudioError(m.path + ": not valid JSON (" + std::string(e.what()) + "); move it away or pass --force");
+    throw StudioError(m.path + ": not valid JSON (" + std::string(e.what()) +
+                      "); move it away or pass --force");
   }
-  if (!m.doc.is_object() || m.doc.value("studio", 0) != 1 || !m.doc.contains("creatives") || !m.doc["creatives"].is_array())
+  if (!m.doc.is_object() || m.doc.value("studio", 0) != 1 || !m.doc.contains("creatives") ||
+      !m.doc["creatives"].is_array())
     throw StudioError(m.path + ": not a janus studio manifest; move it away or pass --force");
   return m;
 }
@@ -33,8 +35,10 @@ nlohmann::json* Manifest::find(const std::string& id) {
 }
 
 void Manifest::put(const nlohmann::json& creative) {
-  if (nlohmann::json* c = find(creative.at("id").get<std::string>())) *c = creative;
-  else doc["creatives"].push_back(creative);
+  if (nlohmann::json* c = find(creative.at("id").get<std::string>()))
+    *c = creative;
+  else
+    doc["creatives"].push_back(creative);
 }
 
 void Manifest::save() const {

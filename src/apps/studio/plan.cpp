@@ -24,7 +24,8 @@ std::string hex16(uint64_t v) {
 
 bool is_rtl_language(const Audience& a) {
   std::string l;
-  for (char ch : a.locale.empty() ? a.language : a.locale) l += char(std::tolower(static_cast<unsigned char>(ch)));
+  for (char ch : a.locale.empty() ? a.language : a.locale)
+    l += char(std::tolower(static_cast<unsigned char>(ch)));
   for (const char* p : {"ar", "he", "fa", "ur", "arabic", "hebrew", "persian", "farsi", "urdu"}) {
     const std::string s = p;
     if (l == s || l.rfind(s + "-", 0) == 0 || l.rfind(s + "_", 0) == 0) return true;
@@ -45,8 +46,10 @@ std::string join(const std::vector<std::string>& v, const std::string& sep) {
 std::string safe_id(const std::string& s) {
   std::string out;
   for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '_') out += char(std::tolower(c));
-    else if (!out.empty() && out.back() != '-') out += '-';
+    if (std::isalnum(c) || c == '_')
+      out += char(std::tolower(c));
+    else if (!out.empty() && out.back() != '-')
+      out += '-';
   }
   while (!out.empty() && out.back() == '-') out.pop_back();
   return out.empty() ? "x" : out;
@@ -55,7 +58,8 @@ std::string safe_id(const std::string& s) {
 // Checks a template against the names it may use before any creative is planned.
 void check_template(const Campaign& c, const std::string& name, const std::string& tmpl, const Vars& sample) {
   const auto it = c.template_lines.find(name);
-  const std::string where = c.file + ":" + std::to_string(it == c.template_lines.end() ? 0 : it->second) + ": prompts." + name;
+  const std::string where =
+      c.file + ":" + std::to_string(it == c.template_lines.end() ? 0 : it->second) + ": prompts." + name;
   for (const std::string& v : template_variables(tmpl, where))
     if (!sample.count(v)) {
       std::string known;
@@ -80,7 +84,8 @@ Plan make_plan(const Campaign& c, int candidates, const std::map<std::string, st
     const std::string where = c.file + ":" + std::to_string(pz.csv_line) + ": personalization";
     for (const std::string& col : {pz.id_column, pz.item_column, pz.audience_column})
       if (!col.empty() && table.column(col) < 0)
-        throw StudioError(where + ": column \"" + col + "\" is not in " + pz.csv + " (header: " + join(table.header, ", ") + ")");
+        throw StudioError(where + ": column \"" + col + "\" is not in " + pz.csv +
+                          " (header: " + join(table.header, ", ") + ")");
   }
   auto base_vars = [&](const Item& it, const Audience& a, const Format& f) {
     Vars v;
@@ -108,8 +113,10 @@ Plan make_plan(const Campaign& c, int candidates, const std::map<std::string, st
     Vars sample = base_vars(c.items[0], c.audiences[0], c.formats[0]);
     check_template(c, "image", c.templates.image, sample);
     sample["prompt"] = "";
-    for (auto [name, t] : {std::pair{"score", &c.templates.score}, {"headline", &c.templates.headline},
-                           {"body", &c.templates.body}, {"cta", &c.templates.cta}})
+    for (auto [name, t] : {std::pair{"score", &c.templates.score},
+                           {"headline", &c.templates.headline},
+                           {"body", &c.templates.body},
+                           {"cta", &c.templates.cta}})
       check_template(c, name, *t, sample);
   }
   auto add = [&](const Item& it, const Audience& a, const Format& f, const std::string& row_id,
@@ -123,10 +130,12 @@ Plan make_plan(const Campaign& c, int candidates, const std::map<std::string, st
     cr.vars = base_vars(it, a, f);
     for (const auto& [k, v] : row) cr.vars["row." + k] = v;
     // A "language" column overrides the audience's language for that row's copy.
-    if (auto l = row.find("language"); l != row.end() && !l->second.empty()) cr.vars["audience.language"] = l->second;
+    if (auto l = row.find("language"); l != row.end() && !l->second.empty())
+      cr.vars["audience.language"] = l->second;
     cr.prompt = fill_template(c.templates.image, cr.vars, where + ": prompts.image");
     cr.vars["prompt"] = cr.prompt;
-    cr.score_question = "Does this image show " + fill_template(c.templates.score, cr.vars, where + ": prompts.score") +
+    cr.score_question = "Does this image show " +
+                        fill_template(c.templates.score, cr.vars, where + ": prompts.score") +
                         "? Answer yes or no.";
     cr.headline_prompt = fill_template(c.templates.headline, cr.vars, where + ": prompts.headline");
     cr.body_prompt = fill_template(c.templates.body, cr.vars, where + ": prompts.body");
@@ -137,12 +146,14 @@ Plan make_plan(const Campaign& c, int candidates, const std::map<std::string, st
     cr.seed = (c.seed * 1000003ull + fnv1a(cr.prompt)) & 0x7fffffffull;
     char sampling[96];
     std::snprintf(sampling, sizeof sampling, "|%llu|%d|%g|%g|%d", static_cast<unsigned long long>(cr.seed),
-                  plan.candidates, double(c.generation.cfg), double(c.generation.temperature), c.generation.upscale);
+                  plan.candidates, double(c.generation.cfg), double(c.generation.temperature),
+                  c.generation.upscale);
     cr.gen_key = hex16(fnv1a(cr.prompt + sampling));
     cr.id = rows ? "row-" + safe_id(row_id) + "--" + safe_id(it.id) + "--" + safe_id(f.name)
                  : safe_id(it.id) + "--" + safe_id(a.id) + "--" + safe_id(f.name);
     for (const Creative& o : plan.creatives)
-      if (o.id == cr.id) throw StudioError(where + ": two creatives would share the id \"" + cr.id + "\" (duplicate row id?)");
+      if (o.id == cr.id)
+        throw StudioError(where + ": two creatives would share the id \"" + cr.id + "\" (duplicate row id?)");
     plan.creatives.push_back(std::move(cr));
   };
   if (!rows) {
@@ -165,14 +176,16 @@ Plan make_plan(const Campaign& c, int candidates, const std::map<std::string, st
       aud = nullptr;
       for (const Audience& a : c.audiences)
         if (a.id == want) aud = &a;
-      if (!aud) throw StudioError(where + ": " + pz.audience_column + ": no audience has the id \"" + want + "\"");
+      if (!aud)
+        throw StudioError(where + ": " + pz.audience_column + ": no audience has the id \"" + want + "\"");
     }
     std::vector<const Item*> items;
     if (!pz.item_column.empty()) {
       const std::string& want = row[size_t(table.column(pz.item_column))];
       for (const Item& it : c.items)
         if (it.id == want) items.push_back(&it);
-      if (items.empty()) throw StudioError(where + ": " + pz.item_column + ": no item has the id \"" + want + "\"");
+      if (items.empty())
+        throw StudioError(where + ": " + pz.item_column + ": no item has the id \"" + want + "\"");
     } else {
       for (const Item& it : c.items) items.push_back(&it);
     }

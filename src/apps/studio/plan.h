@@ -18,15 +18,15 @@ struct Creative {
   const Item* item = nullptr;
   const Audience* audience = nullptr;
   const Format* format = nullptr;
-  std::string row_id;                       // personalisation row ("" = none)
-  std::map<std::string, std::string> row;   // its fields
+  std::string row_id;                      // personalisation row ("" = none)
+  std::map<std::string, std::string> row;  // its fields
   Vars vars;
-  std::string prompt;                       // the image prompt
-  std::string score_question;               // "Does this image show ...? Answer yes or no."
+  std::string prompt;          // the image prompt
+  std::string score_question;  // "Does this image show ...? Answer yes or no."
   std::string headline_prompt, body_prompt, cta_prompt;
-  bool rtl = false;                         // the audience writes right to left
-  uint64_t seed = 0;                        // seed of the K-image batch
-  std::string gen_key;                      // 16 hex digits: prompt + seed + K + sampling
+  bool rtl = false;     // the audience writes right to left
+  uint64_t seed = 0;    // seed of the K-image batch
+  std::string gen_key;  // 16 hex digits: prompt + seed + K + sampling
 };
 
 struct Plan {

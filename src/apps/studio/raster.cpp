@@ -38,8 +38,10 @@ void fill_round_rect(Raster& r, int x, int y, int w, int h, int radius, Rgb c) {
   for (int yy = 0; yy < h; ++yy) {
     for (int xx = 0; xx < w; ++xx) {
       // Distance from the nearest corner centre decides the coverage inside the corner squares.
-      const float cx = xx < radius ? float(radius) : (xx >= w - radius ? float(w - radius) : float(xx) + 0.5f);
-      const float cy = yy < radius ? float(radius) : (yy >= h - radius ? float(h - radius) : float(yy) + 0.5f);
+      const float cx =
+          xx < radius ? float(radius) : (xx >= w - radius ? float(w - radius) : float(xx) + 0.5f);
+      const float cy =
+          yy < radius ? float(radius) : (yy >= h - radius ? float(h - radius) : float(yy) + 0.5f);
       const float dx = float(xx) + 0.5f - cx, dy = float(yy) + 0.5f - cy;
       const float d = std::sqrt(dx * dx + dy * dy);
       const float cov = std::clamp(float(radius) - d + 0.5f, 0.0f, 1.0f);
@@ -119,7 +121,8 @@ Raster resize_lanczos(const Raster& src, int w, int h) {
       for (int c = 0; c < C; ++c) {
         float acc = 0;
         for (size_t k = 0; k < ty.w[size_t(y)].size(); ++k)
-          acc += ty.w[size_t(y)][k] * mid[(size_t(ty.first[size_t(y)] + int(k)) * size_t(w) + size_t(x)) * size_t(C) + size_t(c)];
+          acc += ty.w[size_t(y)][k] *
+                 mid[(size_t(ty.first[size_t(y)] + int(k)) * size_t(w) + size_t(x)) * size_t(C) + size_t(c)];
         out.at(x, y)[c] = uint8_t(std::clamp(std::lround(acc), 0L, 255L));
       }
   return out;
@@ -129,8 +132,10 @@ Raster cover(const Raster& src, int w, int h) {
   // Crop the source to the target aspect ratio, centred, then resample.
   const double target = double(w) / h, have = double(src.w) / src.h;
   int cw = src.w, ch = src.h;
-  if (have > target) cw = std::max(1, int(std::lround(src.h * target)));
-  else ch = std::max(1, int(std::lround(src.w / target)));
+  if (have > target)
+    cw = std::max(1, int(std::lround(src.h * target)));
+  else
+    ch = std::max(1, int(std::lround(src.w / target)));
   Raster crop;
   crop.w = cw;
   crop.h = ch;

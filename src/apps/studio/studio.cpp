@@ -1,8 +1,10 @@
 // The studio pipeline: plan -> per creative: generate K candidates (seeded batch) -> score each
 // (P("Yes") to "Does this image show ...?" + brand colour affinity) -> keep the best -> write copy
 // with the model -> compose -> write files; the manifest is rewritten atomically after every step.
-#include <csignal>
+#include "studio.h"
+
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -17,7 +19,6 @@
 #include "image_file.h"
 #include "manifest.h"
 #include "plan.h"
-#include "studio.h"
 #include "studio_error.h"
 
 namespace janus::studio {
@@ -76,7 +77,9 @@ class Studio {
 
  private:
   json fingerprint_json(const Creative& cr) const;
-  std::string rel_candidate(const Creative& cr, int k) const { return "candidates/" + cr.gen_key + "-" + std::to_string(k) + ".png"; }
+  std::string rel_candidate(const Creative& cr, int k) const {
+    return "candidates/" + cr.gen_key + "-" + std::to_string(k) + ".png";
+  }
   std::vector<std::string> rel_outputs(const Creative& cr) const;
   bool may_write(const std::string& rel, const std::string& owner) const;
   void claim(const std::string& rel, const std::string& owner) { man_.doc["files"][rel] = owner; }
@@ -104,7 +107,7 @@ class Studio {
     Raster image;
     std::string chosen_file;
   };
-  std::map<std::string, Gen> gens_;    // gen_key -> candidates made or reused in this run
+  std::map<std::string, Gen> gens_;     // gen_key -> candidates made or reused in this run
   std::map<std::string, json> copies_;  // copy key -> copy
 };
 
@@ -113,14 +116,21 @@ json Studio::fingerprint_json(const Creative& cr) const {
   json logo = b.logo;
   std::error_code ec;
   if (!b.logo.empty()) logo = {b.logo, fs::file_size(b.logo, ec)};
-  return {{"model", o_.engine.model}, {"precision", o_.engine.precision}, {"quant", o_.engine.quant},
-          {"gen_key", cr.gen_key}, {"prompt", cr.prompt}, {"question", cr.score_question},
+  return {{"model", o_.engine.model},
+          {"precision", o_.engine.precision},
+          {"quant", o_.engine.quant},
+          {"gen_key", cr.gen_key},
+          {"prompt", cr.prompt},
+          {"question", cr.score_question},
           {"copy_prompts", {cr.headline_prompt, cr.body_prompt, cr.cta_prompt}},
           {"limits", {c_.limits.headline_chars, c_.limits.body_chars, c_.limits.cta_chars}},
-          {"format", {cr.format->width, cr.format->height}}, {"rtl", cr.rtl},
-          {"brand", {b.name, hex_colour(b.primary), hex_colour(b.accent), hex_colour(b.text), hex_colour(b.background),
-                     b.headline_font, b.body_font, logo}},
-          {"weight", c_.generation.brand_colour_weight}, {"image_formats", c_.outputs.image_formats}};
+          {"format", {cr.format->width, cr.format->height}},
+          {"rtl", cr.rtl},
+          {"brand",
+           {b.name, hex_colour(b.primary), hex_colour(b.accent), hex_colour(b.text), hex_colour(b.background),
+            b.headline_font, b.body_font, logo}},
+          {"weight", c_.generation.brand_colour_weight},
+          {"image_formats", c_.outputs.image_formats}};
 }
 
 std::vector<std::string> Studio::rel_outputs(const Creative& cr) const {
@@ -170,7 +180,9 @@ std::map<std::string, std::string> Studio::references(bool run_model) {
     }
     log("describing the reference image of " + it.id + " ...");
     const std::string d = clean_copy(
-        engine().ask(it.image, "Describe the product in this image in one sentence, for an image generator.", 48), 200);
+        engine().ask(it.image, "Describe the product in this image in one sentence, for an image generator.",
+                     48),
+        200);
     refs[it.id] = d;
     man_.doc["references"][it.id] = {{"file", it.image}, {"description", d}};
   }
@@ -188,12 +200,21 @@ void Studio::make(const Creative& cr, size_t n, size_t total) {
   const auto t0 = Clock::now();
   const std::string fp = hex16(fnv1a(fingerprint_json(cr).dump()));
   const std::string tag = "[" + std::to_string(n) + "/" + std::to_string(total) + "] " + cr.id;
-  json e = {{"id", cr.id}, {"status", "in_progress"}, {"fingerprint", fp}, {"item", cr.item->id},
-            {"audience", cr.audience->id}, {"format", {{"name", cr.format->name}, {"width", cr.format->width}, {"height", cr.format->height}}},
-            {"prompt", cr.prompt}, {"question", cr.score_question}, {"seed", cr.seed}, {"gen_key", cr.gen_key},
-            {"candidates_requested", plan_.candidates}, {"rtl", cr.rtl},
-            {"copy_prompts", {{"headline", cr.headline_prompt}, {"body", cr.body_prompt}, {"cta", cr.cta_prompt}}},
-            {"files", json::array()}};
+  json e = {
+      {"id", cr.id},
+      {"status", "in_progress"},
+      {"fingerprint", fp},
+      {"item", cr.item->id},
+      {"audience", cr.audience->id},
+      {"format", {{"name", cr.format->name}, {"width", cr.format->width}, {"height", cr.format->height}}},
+      {"prompt", cr.prompt},
+      {"question", cr.score_question},
+      {"seed", cr.seed},
+      {"gen_key", cr.gen_key},
+      {"candidates_requested", plan_.candidates},
+      {"rtl", cr.rtl},
+      {"copy_prompts", {{"headline", cr.headline_prompt}, {"body", cr.body_prompt}, {"cta", cr.cta_prompt}}},
+      {"files", json::array()}};
   if (!cr.row_id.empty()) e["row"] = cr.row;
   for (const std::string& f : rel_outputs(cr)) claim(f, fp);
   man_.put(e);
@@ -202,9 +223,11 @@ void Studio::make(const Creative& cr, size_t n, size_t total) {
   // ---- candidates: made in this run, reused from a finished creative with the same gen_key, or made now
   json timings = {{"generate_ms", 0.0}, {"score_ms", 0.0}, {"copy_ms", 0.0}, {"compose_ms", 0.0}};
   auto it = gens_.find(cr.gen_key);
-  if (it == gens_.end()) {
+  if (it == gens_.end() && !o_.force) {  // --force redoes: nothing from earlier runs is reused
     for (const json& o : man_.doc["creatives"]) {
-      if (o.value("gen_key", "") != cr.gen_key || o.value("status", "") != "done" || o.value("chosen", -1) < 0) continue;
+      if (o.value("gen_key", "") != cr.gen_key || o.value("status", "") != "done" ||
+          o.value("chosen", -1) < 0)
+        continue;
       bool all = true;
       for (const json& k : o["candidates"]) all = all && fs::exists(out_ / k.value("file", ""));
       if (!all) continue;
@@ -221,12 +244,13 @@ void Studio::make(const Creative& cr, size_t n, size_t total) {
   }
   if (it == gens_.end()) {
     engine();  // loads the model on first use, before the timer starts
-    log(tag + ": generating " + std::to_string(plan_.candidates) + " candidates (seed " + std::to_string(cr.seed) + ")");
+    log(tag + ": generating " + std::to_string(plan_.candidates) + " candidates (seed " +
+        std::to_string(cr.seed) + ")");
     const auto tg = Clock::now();
     std::vector<Raster> imgs;
     try {
-      imgs = engine().generate(cr.prompt, plan_.candidates, cr.seed, c_.generation.cfg, c_.generation.temperature,
-                               c_.generation.upscale, g_cancel);
+      imgs = engine().generate(cr.prompt, plan_.candidates, cr.seed, c_.generation.cfg,
+                               c_.generation.temperature, c_.generation.upscale, g_cancel);
     } catch (const StudioError&) {
       check_cancel();
       throw;
@@ -250,8 +274,14 @@ void Studio::make(const Creative& cr, size_t n, size_t total) {
       const Alignment a = engine().score((out_ / rel).string(), cr.score_question);
       const double aff = brand_affinity(imgs[k], c_.brand.palette);
       const double score = a.p_yes + c_.generation.brand_colour_weight * aff;
-      g.candidates.push_back({{"index", k}, {"file", rel}, {"seed", cr.seed}, {"batch_index", k}, {"p_yes", a.p_yes},
-                              {"p_no", a.p_no}, {"brand_colour", aff}, {"score", score}});
+      g.candidates.push_back({{"index", k},
+                              {"file", rel},
+                              {"seed", cr.seed},
+                              {"batch_index", k},
+                              {"p_yes", a.p_yes},
+                              {"p_no", a.p_no},
+                              {"brand_colour", aff},
+                              {"score", score}});
       if (score > best) {  // strict: ties keep the lower index
         best = score;
         g.chosen = int(k);
@@ -268,23 +298,27 @@ void Studio::make(const Creative& cr, size_t n, size_t total) {
   check_cancel();
 
   // ---- copy from the chosen image + the item's facts, in the audience's language
-  const std::string copy_key = hex16(fnv1a(cr.gen_key + "|" + cr.headline_prompt + "|" + cr.body_prompt + "|" + cr.cta_prompt +
-                                           "|" + std::to_string(c_.limits.headline_chars) + "," +
-                                           std::to_string(c_.limits.body_chars) + "," + std::to_string(c_.limits.cta_chars)));
+  const std::string copy_key =
+      hex16(fnv1a(cr.gen_key + "|" + cr.headline_prompt + "|" + cr.body_prompt + "|" + cr.cta_prompt + "|" +
+                  std::to_string(c_.limits.headline_chars) + "," + std::to_string(c_.limits.body_chars) +
+                  "," + std::to_string(c_.limits.cta_chars)));
   e["copy_key"] = copy_key;
-  if (!copies_.count(copy_key))
+  if (!copies_.count(copy_key) && !o_.force)
     for (const json& o : man_.doc["creatives"])
-      if (o.value("copy_key", "") == copy_key && o.value("status", "") == "done") copies_[copy_key] = o["copy"];
+      if (o.value("copy_key", "") == copy_key && o.value("status", "") == "done")
+        copies_[copy_key] = o["copy"];
   if (!copies_.count(copy_key)) {
     log(tag + ": writing copy");
     const auto tc = Clock::now();
     const std::string img = (out_ / g.chosen_file).string();
     json cp;
     json source;
-    auto write = [&](const char* field, const std::string& prompt, int limit, int tokens, const std::string& fallback) {
+    auto write = [&](const char* field, const std::string& prompt, int limit, int tokens,
+                     const std::string& fallback) {
       std::string t = clean_copy(engine().ask(img, prompt, tokens), limit);
       source[field] = "model";
-      if (t.empty()) {  // a model answer with nothing usable (random weights, refusal): the campaign's own words
+      if (t.empty()) {  // a model answer with nothing usable (random weights, refusal): the campaign's own
+                        // words
         t = clean_copy(fallback, limit);
         source[field] = "fallback";
       }
@@ -293,7 +327,8 @@ void Studio::make(const Creative& cr, size_t n, size_t total) {
     };
     const Item& item = *cr.item;
     write("headline", cr.headline_prompt, c_.limits.headline_chars, 24, item.name);
-    write("body", cr.body_prompt, c_.limits.body_chars, 64, item.description.empty() ? item.name : item.description);
+    write("body", cr.body_prompt, c_.limits.body_chars, 64,
+          item.description.empty() ? item.name : item.description);
     write("cta", cr.cta_prompt, c_.limits.cta_chars, 12, item.cta.empty() ? "Learn more" : item.cta);
     cp["source"] = source;
     copies_[copy_key] = cp;
@@ -314,20 +349,26 @@ void Studio::make(const Creative& cr, size_t n, size_t total) {
   in.height = cr.format->height;
   ComposeReport rep;
   const Raster out = compose(in, *head_fonts_, *body_fonts_, &rep);
-  e["layout"] = {{"headline_px", rep.headline_px}, {"body_px", rep.body_px}, {"headline_truncated", rep.headline_truncated},
-                 {"body_truncated", rep.body_truncated}, {"cta_truncated", rep.cta_truncated}};
+  e["layout"] = {{"headline_px", rep.headline_px},
+                 {"body_px", rep.body_px},
+                 {"headline_truncated", rep.headline_truncated},
+                 {"body_truncated", rep.body_truncated},
+                 {"cta_truncated", rep.cta_truncated}};
   for (const std::string& rel : rel_outputs(cr)) {
     const fs::path p = out_ / rel;
     const std::string ext = p.extension().string();
     if (ext == ".png") {
       janus_image ji{out.w, out.h, const_cast<uint8_t*>(out.px.data())};
-      const std::string seed = std::to_string(cr.seed), score = std::to_string(g.candidates[size_t(g.chosen)].value("score", 0.0));
+      const std::string seed = std::to_string(cr.seed),
+                        score = std::to_string(g.candidates[size_t(g.chosen)].value("score", 0.0));
       const char* keys[] = {"campaign", "creative", "prompt", "seed", "score"};
       const char* vals[] = {c_.name.c_str(), cr.id.c_str(), cr.prompt.c_str(), seed.c_str(), score.c_str()};
-      if (janus_write_png(p.c_str(), &ji, keys, vals, 5, 1) != JANUS_OK) throw StudioError(p.string() + ": " + janus_last_error());
+      if (janus_write_png(p.c_str(), &ji, keys, vals, 5, 1) != JANUS_OK)
+        throw StudioError(p.string() + ": " + janus_last_error());
     } else {
       const std::vector<uint8_t> bytes = ext == ".jpg" ? encode_jpeg(out, 90) : encode_webp(out, 90);
-      write_file_atomic(p.string(), std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+      write_file_atomic(p.string(),
+                        std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
     }
     e["files"].push_back(rel);
   }
@@ -348,8 +389,8 @@ int Studio::dry_run() {
   for (const Creative& cr : plan_.creatives) ++gens[cr.gen_key];
   size_t n = 0;
   for (const Creative& cr : plan_.creatives) {
-    std::printf("%3zu. %s  [%s %dx%d%s]  seed %llu\n     prompt: %s\n", ++n, cr.id.c_str(), cr.format->name.c_str(),
-                cr.format->width, cr.format->height, cr.rtl ? ", right-to-left" : "",
+    std::printf("%3zu. %s  [%s %dx%d%s]  seed %llu\n     prompt: %s\n", ++n, cr.id.c_str(),
+                cr.format->name.c_str(), cr.format->width, cr.format->height, cr.rtl ? ", right-to-left" : "",
                 static_cast<unsigned long long>(cr.seed), cr.prompt.c_str());
   }
   // Estimate: measured per-step times of an earlier run in OUTDIR when there is one; else a rough
@@ -359,7 +400,9 @@ int Studio::dry_run() {
   int measured = 0;
   double sums[4] = {0, 0, 0, 0};
   for (const json& e : man_.doc["creatives"]) {
-    if (e.value("status", "") != "done" || !e.contains("timings_ms") || e["timings_ms"].value("generate_ms", 0.0) <= 0) continue;
+    if (e.value("status", "") != "done" || !e.contains("timings_ms") ||
+        e["timings_ms"].value("generate_ms", 0.0) <= 0)
+      continue;
     const json& t = e["timings_ms"];
     sums[0] += t.value("generate_ms", 0.0) / 1000;
     sums[1] += t.value("score_ms", 0.0) / 1000;
@@ -374,7 +417,8 @@ int Studio::dry_run() {
     compose_s = sums[3] / measured;
     basis = "measured in " + man_.path + " (" + std::to_string(measured) + " creatives)";
   }
-  const double total = double(gens.size()) * (gen_s + score_s + copy_s) + double(plan_.creatives.size()) * compose_s;
+  const double total =
+      double(gens.size()) * (gen_s + score_s + copy_s) + double(plan_.creatives.size()) * compose_s;
   std::printf("generations: %zu (creatives with the same prompt share one)\n", gens.size());
   std::printf("estimated time: %.0f s (%s)\n", total, basis.c_str());
   return 0;
@@ -384,8 +428,14 @@ int Studio::run() {
   c_ = load_campaign(o_.campaign);
   if (!o_.out.empty()) {
     out_ = o_.out;
-    man_ = fs::exists(out_ / "manifest.json") && !(o_.force && !o_.dry_run) ? Manifest::open(out_.string()) : Manifest{};
-    if (man_.path.empty()) {
+    // The manifest is kept under --force too: it records which files janus studio wrote, so a later
+    // run without --force still knows them. Only an unreadable one is replaced under --force.
+    try {
+      man_ = Manifest::open(out_.string());
+    } catch (const StudioError&) {
+      if (!o_.force || o_.dry_run) throw;
+    }
+    if (man_.path.empty() || !man_.doc.contains("creatives")) {
       man_.path = (out_ / "manifest.json").string();
       man_.doc = {{"studio", 1}, {"creatives", json::array()}};
     }
@@ -401,7 +451,8 @@ int Studio::run() {
   fs::create_directories(out_ / "creatives");
   fs::create_directories(out_ / "candidates");
   if (fs::exists(out_ / "index.html") && !may_write("index.html", "index"))
-    throw StudioError((out_ / "index.html").string() + " exists and was not written by janus studio; pass --force to replace it");
+    throw StudioError((out_ / "index.html").string() +
+                      " exists and was not written by janus studio; pass --force to replace it");
   // Reference descriptions need the model (cached in the manifest afterwards).
   if (!plan_.items_needing_reference.empty()) plan_ = make_plan(c_, o_.candidates, references(true));
   // What to do, and whether anything would be overwritten (checked before any work).
@@ -420,24 +471,30 @@ int Studio::run() {
     std::string list;
     for (size_t i = 0; i < conflicts.size() && i < 5; ++i) list += "\n  " + (out_ / conflicts[i]).string();
     if (conflicts.size() > 5) list += "\n  ... and " + std::to_string(conflicts.size() - 5) + " more";
-    std::fprintf(stderr,
-                 "janus studio: error: these files exist and were made from other settings (or not by janus studio); "
-                 "pass --force to replace them:%s\n", list.c_str());
+    std::fprintf(
+        stderr,
+        "janus studio: error: these files exist and were made from other settings (or not by janus studio); "
+        "pass --force to replace them:%s\n",
+        list.c_str());
     return 2;
   }
-  man_.doc["campaign"] = {{"file", fs::absolute(c_.file).string()}, {"name", c_.name}, {"seed", c_.seed}, {"tone", c_.tone}};
+  man_.doc["campaign"] = {
+      {"file", fs::absolute(c_.file).string()}, {"name", c_.name}, {"seed", c_.seed}, {"tone", c_.tone}};
   man_.doc["model"] = o_.engine.model;
   man_.doc["candidates"] = plan_.candidates;
-  man_.doc["generation"] = {{"cfg", c_.generation.cfg}, {"temperature", c_.generation.temperature},
-                            {"upscale", c_.generation.upscale}, {"brand_colour_weight", c_.generation.brand_colour_weight},
-                            {"precision", o_.engine.precision}, {"quant", o_.engine.quant}};
-  man_.doc["scoring"] = "score = P(first answer token is Yes: \" Yes\"/\"Yes\"/\" yes\"/\"yes\") to the question + "
-                        "brand_colour_weight x share of pixels near a brand colour";
+  man_.doc["generation"] = {
+      {"cfg", c_.generation.cfg},         {"temperature", c_.generation.temperature},
+      {"upscale", c_.generation.upscale}, {"brand_colour_weight", c_.generation.brand_colour_weight},
+      {"precision", o_.engine.precision}, {"quant", o_.engine.quant}};
+  man_.doc["scoring"] =
+      "score = P(first answer token is Yes: \" Yes\"/\"Yes\"/\" yes\"/\"yes\") to the question + "
+      "brand_colour_weight x share of pixels near a brand colour";
   man_.doc["plan"] = json::array();
   for (const Creative& cr : plan_.creatives) man_.doc["plan"].push_back(cr.id);
   if (todo.empty()) {
     save_all();
-    log("nothing to do: all " + std::to_string(plan_.creatives.size()) + " creatives are finished (--force redoes them)");
+    log("nothing to do: all " + std::to_string(plan_.creatives.size()) +
+        " creatives are finished (--force redoes them)");
     return 0;
   }
   if (!c_.brand.logo.empty()) logo_ = decode_image_file(c_.brand.logo);
@@ -458,12 +515,16 @@ int Studio::run() {
     }
   } catch (const Cancelled&) {
     save_all();
-    std::fprintf(stderr, "janus studio: interrupted after %zu creatives; the manifest is consistent, run again to resume\n", made);
+    std::fprintf(
+        stderr,
+        "janus studio: interrupted after %zu creatives; the manifest is consistent, run again to resume\n",
+        made);
     return 130;
   }
   const double s = ms_since(t0) / 1000;
   log("made " + std::to_string(made) + " creatives (" + std::to_string(plan_.creatives.size() - todo.size()) +
-      " already finished" + (n < todo.size() ? ", " + std::to_string(todo.size() - n) + " left for the next run" : "") + ") in " +
+      " already finished" +
+      (n < todo.size() ? ", " + std::to_string(todo.size() - n) + " left for the next run" : "") + ") in " +
       std::to_string(int(s)) + " s; contact sheet: " + (out_ / "index.html").string());
   return 0;
 }
@@ -475,7 +536,8 @@ int run_studio(const StudioOptions& o) {
   struct sigaction sa {};
   sa.sa_handler = on_interrupt;
   sigemptyset(&sa.sa_mask);
-  struct sigaction old_int {}, old_term {};
+  struct sigaction old_int {
+  }, old_term{};
   sigaction(SIGINT, &sa, &old_int);
   sigaction(SIGTERM, &sa, &old_term);
   int rc = 1;

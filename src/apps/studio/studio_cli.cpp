@@ -3,7 +3,8 @@
 namespace janus::studio {
 
 CLI::App* add_studio_command(CLI::App& app, StudioOptions& o) {
-  CLI::App* s = app.add_subcommand("studio", "campaign sheet -> ranked, captioned, laid-out marketing creatives");
+  CLI::App* s =
+      app.add_subcommand("studio", "campaign sheet -> ranked, captioned, laid-out marketing creatives");
   s->add_option("campaign", o.campaign, "campaign file (.yaml, .yml or .json)")->required();
   s->add_option("-m,--model", o.engine.model, "model folder or hub repo id (not needed with --dry-run)");
   s->add_option("-o,--output", o.out, "output folder (creatives, candidates, manifest.json, index.html)");

@@ -122,12 +122,15 @@ ShapedLine shape_line(FontSet& fonts, const std::u32string& text, Direction base
   std::vector<FriBidiLevel> levels(static_cast<size_t>(n));
   fribidi_get_bidi_types(chars.data(), n, types.data());
   fribidi_get_bracket_types(chars.data(), n, types.data(), brackets.data());
-  FriBidiParType par = base == Direction::Rtl ? FRIBIDI_PAR_RTL : base == Direction::Ltr ? FRIBIDI_PAR_LTR : FRIBIDI_PAR_ON;
+  FriBidiParType par = base == Direction::Rtl   ? FRIBIDI_PAR_RTL
+                       : base == Direction::Ltr ? FRIBIDI_PAR_LTR
+                                                : FRIBIDI_PAR_ON;
   if (!fribidi_get_par_embedding_levels_ex(types.data(), brackets.data(), n, &par, levels.data()))
     throw StudioError("bidi analysis failed");
   line.rtl = FRIBIDI_IS_RTL(par);
   // Rule L1: trailing whitespace takes the paragraph level.
-  for (FriBidiStrIndex i = n; i > 0 && is_space(text[size_t(i - 1)]); --i) levels[size_t(i - 1)] = line.rtl ? 1 : 0;
+  for (FriBidiStrIndex i = n; i > 0 && is_space(text[size_t(i - 1)]); --i)
+    levels[size_t(i - 1)] = line.rtl ? 1 : 0;
 
   // Scripts, with neutrals (spaces, digits, punctuation) taking their neighbour's.
   hb_unicode_funcs_t* uf = hb_unicode_funcs_get_default();
@@ -135,13 +138,17 @@ ShapedLine shape_line(FontSet& fonts, const std::u32string& text, Direction base
   for (size_t i = 0; i < text.size(); ++i) scripts[i] = hb_unicode_script(uf, text[i]);
   hb_script_t last = HB_SCRIPT_COMMON;
   for (size_t i = 0; i < text.size(); ++i) {
-    if (neutral_script(scripts[i])) scripts[i] = last;
-    else last = scripts[i];
+    if (neutral_script(scripts[i]))
+      scripts[i] = last;
+    else
+      last = scripts[i];
   }
   last = HB_SCRIPT_LATIN;
   for (size_t i = text.size(); i-- > 0;) {
-    if (neutral_script(scripts[i])) scripts[i] = last;
-    else last = scripts[i];
+    if (neutral_script(scripts[i]))
+      scripts[i] = last;
+    else
+      last = scripts[i];
   }
   // Faces: a neutral keeps the previous character's face when that face has it (no switch on spaces).
   std::vector<size_t> faces(text.size());
@@ -153,7 +160,8 @@ ShapedLine shape_line(FontSet& fonts, const std::u32string& text, Direction base
   }
   std::vector<Run> runs;
   for (size_t i = 0; i < text.size(); ++i) {
-    if (runs.empty() || runs.back().level != levels[i] || runs.back().face != faces[i] || runs.back().script != scripts[i])
+    if (runs.empty() || runs.back().level != levels[i] || runs.back().face != faces[i] ||
+        runs.back().script != scripts[i])
       runs.push_back(Run{i, 0, levels[i], faces[i], scripts[i]});
     ++runs.back().len;
   }
@@ -180,7 +188,8 @@ ShapedLine shape_line(FontSet& fonts, const std::u32string& text, Direction base
   float pen = 0;
   for (const Run& r : runs) {
     hb_buffer_clear_contents(buf);
-    hb_buffer_add_utf32(buf, reinterpret_cast<const uint32_t*>(text.data()), int(text.size()), unsigned(r.start), int(r.len));
+    hb_buffer_add_utf32(buf, reinterpret_cast<const uint32_t*>(text.data()), int(text.size()),
+                        unsigned(r.start), int(r.len));
     hb_buffer_set_direction(buf, r.level % 2 ? HB_DIRECTION_RTL : HB_DIRECTION_LTR);
     hb_buffer_set_script(buf, r.script);
     hb_buffer_set_language(buf, hb_language_get_default());
@@ -205,7 +214,8 @@ ShapedLine shape_line(FontSet& fonts, const std::u32string& text, Direction base
   return line;
 }
 
-TextBlock layout_text(FontSet& fonts, int px, const std::string& utf8, int max_width, int max_lines, Direction base) {
+TextBlock layout_text(FontSet& fonts, int px, const std::string& utf8, int max_width, int max_lines,
+                      Direction base) {
   fonts.set_size(px);
   TextBlock b;
   b.ascent = std::max(fonts.ascent(), int(std::ceil(px * 0.95)));
@@ -213,7 +223,10 @@ TextBlock layout_text(FontSet& fonts, int px, const std::string& utf8, int max_w
   const std::u32string all = utf8_to_u32(utf8);
   // Paragraph direction is decided once for the whole text, so every line aligns the same way.
   Direction dir = base;
-  if (dir == Direction::Auto) dir = shape_line(fonts, all.substr(0, std::min<size_t>(all.size(), 200)), Direction::Auto).rtl ? Direction::Rtl : Direction::Ltr;
+  if (dir == Direction::Auto)
+    dir = shape_line(fonts, all.substr(0, std::min<size_t>(all.size(), 200)), Direction::Auto).rtl
+              ? Direction::Rtl
+              : Direction::Ltr;
   auto width_of = [&](const std::u32string& t, size_t a, size_t e) {
     return shape_line(fonts, trimmed(t, a, e), dir).width;
   };
@@ -231,8 +244,10 @@ TextBlock layout_text(FontSet& fonts, int px, const std::string& utf8, int max_w
       size_t e = s + 1;
       for (; e <= para.size(); ++e) {
         if (e < para.size() && !break_before(para, e)) continue;
-        if (width_of(para, s, e) <= float(max_width)) last_ok = e;
-        else break;
+        if (width_of(para, s, e) <= float(max_width))
+          last_ok = e;
+        else
+          break;
       }
       if (last_ok == s) {  // one unit wider than the box: break between characters
         last_ok = s + 1;
@@ -258,8 +273,8 @@ TextBlock layout_text(FontSet& fonts, int px, const std::string& utf8, int max_w
   return b;
 }
 
-TextBlock fit_text(FontSet& fonts, int min_px, int max_px, const std::string& utf8, int max_width, int max_height,
-                   int max_lines, Direction base) {
+TextBlock fit_text(FontSet& fonts, int min_px, int max_px, const std::string& utf8, int max_width,
+                   int max_height, int max_lines, Direction base) {
   for (int px = max_px; px > min_px; px = std::max(min_px, int(px * 0.9))) {
     TextBlock b = layout_text(fonts, px, utf8, max_width, max_lines, base);
     if (!b.truncated && b.height() <= max_height) return b;
@@ -268,25 +283,32 @@ TextBlock fit_text(FontSet& fonts, int min_px, int max_px, const std::string& ut
   return layout_text(fonts, min_px, utf8, max_width, std::min(max_lines, lines_fit), base);
 }
 
-void draw_text(Raster& r, FontSet& fonts, int px, const TextBlock& b, int x, int y, int box_w, Align align, Rgb colour) {
+void draw_text(Raster& r, FontSet& fonts, int px, const TextBlock& b, int x, int y, int box_w, Align align,
+               Rgb colour) {
   fonts.set_size(px);
   for (size_t li = 0; li < b.lines.size(); ++li) {
     const ShapedLine& l = b.lines[li];
     Align a = align;
     if (a == Align::Start) a = l.rtl ? Align::Right : Align::Left;
-    const float left = a == Align::Left ? float(x) : a == Align::Right ? float(x + box_w) - l.width : float(x) + (float(box_w) - l.width) / 2;
+    const float left = a == Align::Left    ? float(x)
+                       : a == Align::Right ? float(x + box_w) - l.width
+                                           : float(x) + (float(box_w) - l.width) / 2;
     const int baseline = y + int(li) * b.line_height + b.ascent;
     for (const PlacedGlyph& g : l.glyphs) {
       FT_Face face = fonts.face(g.face);
-      if (FT_Load_Glyph(face, g.glyph, FT_LOAD_DEFAULT) || FT_Render_Glyph(face->glyph, FT_RENDER_MODE_NORMAL)) continue;
+      if (FT_Load_Glyph(face, g.glyph, FT_LOAD_DEFAULT) ||
+          FT_Render_Glyph(face->glyph, FT_RENDER_MODE_NORMAL))
+        continue;
       const FT_Bitmap& bm = face->glyph->bitmap;
       const int gx = int(std::lround(left + g.x)) + face->glyph->bitmap_left;
       const int gy = baseline - int(std::lround(g.y)) - face->glyph->bitmap_top;
       for (unsigned row = 0; row < bm.rows; ++row) {
         for (unsigned col = 0; col < bm.width; ++col) {
           int cov = 0;
-          if (bm.pixel_mode == FT_PIXEL_MODE_GRAY) cov = bm.buffer[long(row) * bm.pitch + long(col)];
-          else if (bm.pixel_mode == FT_PIXEL_MODE_MONO) cov = (bm.buffer[long(row) * bm.pitch + long(col / 8)] >> (7 - col % 8)) & 1 ? 255 : 0;
+          if (bm.pixel_mode == FT_PIXEL_MODE_GRAY)
+            cov = bm.buffer[long(row) * bm.pitch + long(col)];
+          else if (bm.pixel_mode == FT_PIXEL_MODE_MONO)
+            cov = (bm.buffer[long(row) * bm.pitch + long(col / 8)] >> (7 - col % 8)) & 1 ? 255 : 0;
           blend(r, gx + int(col), gy + int(row), colour, cov);
         }
       }

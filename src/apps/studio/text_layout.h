@@ -18,7 +18,7 @@ enum class Align { Start, Left, Center, Right };  // Start: left for LTR paragra
 struct PlacedGlyph {
   size_t face = 0;
   uint32_t glyph = 0;
-  float x = 0, y = 0;    // pen position from the line's left edge / baseline offset (pixels, y up)
+  float x = 0, y = 0;  // pen position from the line's left edge / baseline offset (pixels, y up)
   float advance = 0;
   uint32_t cluster = 0;  // index of the first code point it renders, in the shaped text
 };
@@ -52,6 +52,7 @@ TextBlock layout_text(FontSet& fonts, int px, const std::string& utf8, int max_w
 TextBlock fit_text(FontSet& fonts, int min_px, int max_px, const std::string& utf8, int max_width,
                    int max_height, int max_lines, Direction base = Direction::Auto);
 // Draws the block with its top edge at y inside [x, x + box_w), aligned per line.
-void draw_text(Raster& r, FontSet& fonts, int px, const TextBlock& b, int x, int y, int box_w, Align align, Rgb colour);
+void draw_text(Raster& r, FontSet& fonts, int px, const TextBlock& b, int x, int y, int box_w, Align align,
+               Rgb colour);
 
 }  // namespace janus::studio

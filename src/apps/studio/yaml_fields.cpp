@@ -6,7 +6,8 @@
 
 namespace janus::studio {
 
-void fail_node(const std::string& file, const YAML::Node& n, const std::string& field, const std::string& message) {
+void fail_node(const std::string& file, const YAML::Node& n, const std::string& field,
+               const std::string& message) {
   const YAML::Mark m = n.Mark();
   fail_at(file, m.is_null() ? 0 : m.line + 1, m.is_null() ? 0 : m.column + 1, field, message);
 }
@@ -18,7 +19,8 @@ std::string scalar_string(const std::string& file, const YAML::Node& n, const st
 
 Fields::Fields(const std::string& file, const YAML::Node& node, std::string path)
     : file_(file), map_(node), path_(std::move(path)) {
-  if (!node.IsMap()) fail_node(file, node, path_.empty() ? "(top level)" : path_, "expected a mapping of fields");
+  if (!node.IsMap())
+    fail_node(file, node, path_.empty() ? "(top level)" : path_, "expected a mapping of fields");
 }
 
 std::string Fields::path_of(const std::string& key) const {
@@ -63,7 +65,8 @@ int64_t Fields::integer(const std::string& key, int64_t def, int64_t lo, int64_t
   const YAML::Node n = map_[key];
   int64_t v = 0;
   if (!n.IsScalar() || !YAML::convert<int64_t>::decode(n, v)) fail(key, "expected an integer");
-  if (v < lo || v > hi) fail(key, std::to_string(v) + " is out of range " + std::to_string(lo) + ".." + std::to_string(hi));
+  if (v < lo || v > hi)
+    fail(key, std::to_string(v) + " is out of range " + std::to_string(lo) + ".." + std::to_string(hi));
   return v;
 }
 
@@ -71,8 +74,10 @@ double Fields::number(const std::string& key, double def, double lo, double hi) 
   if (!has(key)) return def;
   const YAML::Node n = map_[key];
   double v = 0;
-  if (!n.IsScalar() || !YAML::convert<double>::decode(n, v) || !std::isfinite(v)) fail(key, "expected a number");
-  if (v < lo || v > hi) fail(key, n.Scalar() + " is out of range " + std::to_string(lo) + ".." + std::to_string(hi));
+  if (!n.IsScalar() || !YAML::convert<double>::decode(n, v) || !std::isfinite(v))
+    fail(key, "expected a number");
+  if (v < lo || v > hi)
+    fail(key, n.Scalar() + " is out of range " + std::to_string(lo) + ".." + std::to_string(hi));
   return v;
 }
 
