@@ -17,7 +17,8 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 grep -q "creatives: 4, candidates per creative: 2" "$T/dry.txt" || { cat "$T/dry.txt"; fail "dry-run plan"; }
 grep -q "lamp--ar--wide" "$T/dry.txt" || fail "dry-run lists the creatives"
 grep -q "right-to-left" "$T/dry.txt" || fail "dry-run marks the Arabic creatives"
-grep -q "estimated time" "$T/dry.txt" || fail "dry-run estimate"
+grep -q "estimated time: [0-9]* s (rough" "$T/dry.txt" || fail "dry-run estimate"
+"$JANUS_BIN" studio "$CAMP" --dry-run -m "$MODEL" | grep -q "estimated time: [0-9]* s (floor from" || fail "dry-run roofline estimate"
 [[ ! -e "$T/dry" ]] || fail "dry-run wrote files"
 
 # ---- interrupted run (3 of 4 creatives), then resumed

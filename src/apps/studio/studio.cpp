@@ -3,6 +3,7 @@
 // with the model -> compose -> write files; the manifest is rewritten atomically after every step.
 #include "studio.h"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -68,6 +69,45 @@ double brand_affinity(const Raster& img, const std::vector<Rgb>& palette) {
       }
     }
   return total ? double(near) / double(total) : 0;
+}
+
+struct Estimate {
+  double generate_s = 0, score_s = 0, copy_s = 0;
+  std::string basis;
+};
+
+// Lower bounds from the LLM's size: decode steps read every weight once (bf16: 2 bytes each) at the
+// measured bandwidth; prefills run 2 FLOPs per weight per position at the measured bf16/f32 GEMM
+// peak. Real runs are slower (attention, the vision tower, the image decoder), so it is a floor.
+std::optional<Estimate> roofline_estimate(const EngineOptions& eo, int k) {
+  janus_model_params mp = janus_model_default_params();
+  mp.load_tensors = 0;
+  mp.offline = 1;  // a dry run never downloads
+  mp.cache_dir = eo.cache_dir.empty() ? nullptr : eo.cache_dir.c_str();
+  janus_model* m = nullptr;
+  if (janus_model_load(eo.model.c_str(), &mp, &m) != JANUS_OK) return std::nullopt;
+  const json info = json::parse(janus_model_info_json(m), nullptr, false);
+  janus_model_free(m);
+  if (!info.is_object() || !info.contains("llm")) return std::nullopt;
+  const json& l = info["llm"];
+  const double h = l.value("hidden_size", 0.0), layers = l.value("num_hidden_layers", 0.0),
+               inter = l.value("intermediate_size", 0.0), vocab = l.value("vocab_size", 0.0);
+  const double params = layers * (4 * h * h + 3 * h * inter) + 2 * vocab * h;
+  janus_machine_limits lim{};
+  if (params <= 0 || janus_measure_machine(eo.threads, 1.0, &lim) != JANUS_OK || lim.mem_read_gbs <= 0)
+    return std::nullopt;
+  const double gemm = (lim.gemm_bf16_gflops > 0 ? lim.gemm_bf16_gflops : lim.gemm_f32_gflops) * 1e9;
+  const double step = 2 * params / (lim.mem_read_gbs * 1e9);      // one decode step, any small batch
+  const double prefill = 2 * params * 600 / std::max(gemm, 1.0);  // a prompt with one image
+  Estimate e;
+  e.generate_s = 576 * step * std::max(1.0, k / 4.0);  // K images x 2 (guidance) rows per step
+  e.score_s = k * prefill;
+  e.copy_s = 3 * (prefill + 40 * step);
+  char b[160];
+  std::snprintf(b, sizeof b, "floor from %.2fB LLM weights at this machine's %.0f GB/s and %.0f GFLOP/s",
+                params / 1e9, lim.mem_read_gbs, gemm / 1e9);
+  e.basis = b;
+  return e;
 }
 
 class Studio {
@@ -393,10 +433,22 @@ int Studio::dry_run() {
                 cr.format->name.c_str(), cr.format->width, cr.format->height, cr.rtl ? ", right-to-left" : "",
                 static_cast<unsigned long long>(cr.seed), cr.prompt.c_str());
   }
-  // Estimate: measured per-step times of an earlier run in OUTDIR when there is one; else a rough
-  // CPU figure (bf16 1B-class model) stated as such.
+  // Estimate, best first: per-step times measured by an earlier run in OUTDIR; else a roofline of the
+  // model's size (-m, config only) on this machine's measured bandwidth and GEMM peak; else a rough
+  // CPU figure for a 1B model. Each stated as such.
   double gen_s = 60.0 * plan_.candidates / 2, score_s = 3.0 * plan_.candidates, copy_s = 8.0, compose_s = 0.5;
-  std::string basis = "rough CPU figures for a 1B model";
+  std::string basis = "rough CPU figures for a 1B model (pass -m for a model-specific estimate)";
+  if (!o_.engine.model.empty()) {
+    if (const auto est = roofline_estimate(o_.engine, plan_.candidates)) {
+      gen_s = est->generate_s;
+      score_s = est->score_s;
+      copy_s = est->copy_s;
+      basis = est->basis;
+    } else {
+      basis = "rough CPU figures for a 1B model; " + o_.engine.model +
+              " could not be read: " + janus_last_error();
+    }
+  }
   int measured = 0;
   double sums[4] = {0, 0, 0, 0};
   for (const json& e : man_.doc["creatives"]) {
