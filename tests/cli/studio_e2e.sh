@@ -60,6 +60,9 @@ for c in cs:
     for f in files:
         im = Image.open(os.path.join(out, f))
         assert im.size == sizes[c["format"]["name"]], (f, im.size)
+# the reference image was described once, into every prompt
+ref = m["references"]["lamp"]
+assert ref["file"].endswith("logo.png") and all(c["prompt"].endswith(ref["description"]) for c in cs), ref
 # one generation per audience, shared by its two formats
 keys = {c["id"]: c["gen_key"] for c in cs}
 assert keys["lamp--en--sq"] == keys["lamp--en--wide"] != keys["lamp--ar--sq"], keys

@@ -131,6 +131,8 @@ TEST(Campaign, ErrorsNameFileLineAndField) {
   expect_error("dup.yaml", replace(kGood, "{id: ar,", "{id: en,"),
                {"dup.yaml:", "audiences", "two entries have the id \"en\""});
   expect_error("empty.yaml", "", {"empty.yaml:1:1", "empty"});
+  expect_error("twice.yaml", replace(kGood, "seed: 7", "seed: 7\nseed: 8"),
+               {"twice.yaml:3:1", "seed", "duplicate field"});
 }
 
 TEST(Campaign, PersonalisationRowsJoinIntoTemplates) {

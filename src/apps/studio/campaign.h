@@ -43,7 +43,8 @@ struct Format {
 
 struct Templates {
   std::string image =
-      "{item.name}: {item.description}. Advertising key visual, {tone}, for {audience.preferences}.";
+      "{item.name}: {item.description}. Advertising key visual, {tone}, for {audience.preferences}. "
+      "{item.reference}";
   std::string score = "{prompt}";  // what the alignment question asks about ("Does this image show ...?")
   std::string headline =
       "Write one short advertising headline in {audience.language} for {item.name} ({item.description}). "

@@ -103,7 +103,8 @@ Alignment Engine::score(const std::string& image_path, const std::string& questi
   return a;
 }
 
-std::string Engine::ask(const std::string& image_path, const std::string& instruction, int max_tokens) {
+std::string Engine::ask(const std::string& image_path, const std::string& instruction, int max_tokens,
+                        const std::atomic<bool>* cancel) {
   const std::string content = image_path.empty() ? instruction : "<image_placeholder>\n" + instruction;
   janus_image_input img{image_path.c_str(), nullptr, 0};
   janus_message msg{"user", content.c_str(), image_path.empty() ? nullptr : &img,
@@ -111,7 +112,12 @@ std::string Engine::ask(const std::string& image_path, const std::string& instru
   janus_understand_params p = janus_understand_default_params();
   p.max_new_tokens = max_tokens;
   char* answer = nullptr;
-  if (janus_understand(ctx_, &msg, 1, &p, nullptr, nullptr, &answer, nullptr) != JANUS_OK)
+  // The text callback is the API's way to stop an answer: it polls the cancel flag per piece.
+  janus_text_callback poll = [](const char*, size_t, void* user) {
+    return user && static_cast<const std::atomic<bool>*>(user)->load() ? 1 : 0;
+  };
+  if (janus_understand(ctx_, &msg, 1, &p, poll, const_cast<std::atomic<bool>*>(cancel), &answer, nullptr) !=
+      JANUS_OK)
     api_fail("writing copy");
   std::string out = answer ? answer : "";
   janus_string_free(answer);

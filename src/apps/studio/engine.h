@@ -32,8 +32,10 @@ class Engine {
   std::vector<Raster> generate(const std::string& prompt, int k, uint64_t seed, float cfg, float temperature,
                                int upscale, const std::atomic<bool>& cancel);
   Alignment score(const std::string& image_path, const std::string& question);
-  // Greedy answer about an image (or none when image_path is ""), at most max_tokens tokens.
-  std::string ask(const std::string& image_path, const std::string& instruction, int max_tokens);
+  // Greedy answer about an image (or none when image_path is ""), at most max_tokens tokens; stops
+  // early (returning what it has) once `cancel` is set.
+  std::string ask(const std::string& image_path, const std::string& instruction, int max_tokens,
+                  const std::atomic<bool>* cancel = nullptr);
   const std::string& info_json() const { return info_; }
 
  private:

@@ -55,6 +55,18 @@ std::string safe_id(const std::string& s) {
   return out.empty() ? "x" : out;
 }
 
+// Collapses runs of whitespace and trims (empty variables leave gaps behind).
+std::string squeeze(const std::string& s) {
+  std::string out;
+  for (char ch : s) {
+    const bool space = ch == ' ' || ch == '\n' || ch == '\t';
+    if (space && (out.empty() || out.back() == ' ')) continue;
+    out += space ? ' ' : ch;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
 // Checks a template against the names it may use before any creative is planned.
 void check_template(const Campaign& c, const std::string& name, const std::string& tmpl, const Vars& sample) {
   const auto it = c.template_lines.find(name);
@@ -132,7 +144,7 @@ Plan make_plan(const Campaign& c, int candidates, const std::map<std::string, st
     // A "language" column overrides the audience's language for that row's copy.
     if (auto l = row.find("language"); l != row.end() && !l->second.empty())
       cr.vars["audience.language"] = l->second;
-    cr.prompt = fill_template(c.templates.image, cr.vars, where + ": prompts.image");
+    cr.prompt = squeeze(fill_template(c.templates.image, cr.vars, where + ": prompts.image"));
     cr.vars["prompt"] = cr.prompt;
     cr.score_question = "Does this image show " +
                         fill_template(c.templates.score, cr.vars, where + ": prompts.score") +

@@ -32,7 +32,7 @@ struct Creative {
 struct Plan {
   int candidates = 2;
   std::vector<Creative> creatives;
-  std::vector<std::string> items_needing_reference;  // item ids whose reference image is described
+  std::vector<std::string> items_needing_reference;  // item ids with a reference image
 };
 
 // references: item id -> description of its reference image (absent: "" in the prompt). Validates

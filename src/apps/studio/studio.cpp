@@ -207,8 +207,13 @@ Engine& Studio::engine() {
 
 std::map<std::string, std::string> Studio::references(bool run_model) {
   std::map<std::string, std::string> refs;
+  // Described only when a template asks for the description.
+  const Templates& t = c_.templates;
+  bool used = false;
+  for (const std::string* s : {&t.image, &t.score, &t.headline, &t.body, &t.cta})
+    used = used || s->find("{item.reference}") != std::string::npos;
   for (const Item& it : c_.items) {
-    if (it.image.empty()) continue;
+    if (it.image.empty() || !used) continue;
     const json& cached = man_.doc.contains("references") ? man_.doc["references"] : json::object();
     if (cached.contains(it.id) && cached[it.id].value("file", "") == it.image) {
       refs[it.id] = cached[it.id].value("description", "");
@@ -355,7 +360,8 @@ void Studio::make(const Creative& cr, size_t n, size_t total) {
     json source;
     auto write = [&](const char* field, const std::string& prompt, int limit, int tokens,
                      const std::string& fallback) {
-      std::string t = clean_copy(engine().ask(img, prompt, tokens), limit);
+      std::string t = clean_copy(engine().ask(img, prompt, tokens, &g_cancel), limit);
+      check_cancel();
       source[field] = "model";
       if (t.empty()) {  // a model answer with nothing usable (random weights, refusal): the campaign's own
                         // words

@@ -21,6 +21,11 @@ Fields::Fields(const std::string& file, const YAML::Node& node, std::string path
     : file_(file), map_(node), path_(std::move(path)) {
   if (!node.IsMap())
     fail_node(file, node, path_.empty() ? "(top level)" : path_, "expected a mapping of fields");
+  // yaml-cpp keeps the last of two equal keys silently; a repeated field is almost always a mistake.
+  std::set<std::string> seen;
+  for (auto it = node.begin(); it != node.end(); ++it)
+    if (it->first.IsScalar() && !seen.insert(it->first.Scalar()).second)
+      fail_node(file, it->first, path_of(it->first.Scalar()), "duplicate field");
 }
 
 std::string Fields::path_of(const std::string& key) const {
