@@ -159,6 +159,18 @@ janus_understand_params janus_understand_default_params(void);
 janus_status janus_understand(janus_context* ctx, const janus_message* messages, size_t n_messages,
                               const janus_understand_params* params, janus_text_callback on_text, void* user,
                               char** answer, janus_understand_stats* stats);
+/* Next-token probabilities of candidate answers (VQAScore-style scoring: "Does this image show ...?
+ * Answer yes or no." -> P("Yes")). The conversation is rendered exactly as janus_understand renders it
+ * (the last message is the user's; the answer starts right after the template's "Assistant:"), one
+ * forward pass is run (the KV cache is reused as by janus_understand), and probs[i] receives the
+ * softmax over the whole vocabulary of the logit of answers[i]'s FIRST token (answers[i] tokenized
+ * without BOS). Spelling matters: after "Assistant:" the models' answers start with a space, so
+ * " Yes" (one token, "\u0120Yes") is the likely variant and "Yes" a second, distinct token; pass both
+ * and add them up for the total. Answers with the same first token get the same probability.
+ * Error (INVALID_ARGUMENT) when an answer is empty or gives no token. */
+janus_status janus_answer_probability(janus_context* ctx, const janus_message* messages, size_t n_messages,
+                                      const char* const* answers, size_t n_answers, float* probs);
+
 /* Forgets the conversation state (KV cache) of the context. */
 void janus_context_reset(janus_context* ctx);
 void janus_string_free(char* s);

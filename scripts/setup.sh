@@ -13,6 +13,9 @@ BUILD_PKGS=(
   libcli11-dev           # command line
   libcpp-httplib-dev     # janus serve (HTTP server)
   libgtest-dev libbenchmark-dev  # tests and micro-benchmarks
+  libyaml-cpp-dev                # janus studio: campaign files
+  libfreetype-dev libharfbuzz-dev libfribidi-dev libfontconfig-dev  # janus studio: text shaping and layout
+  fonts-dejavu-core fonts-noto-core fonts-noto-cjk                  # janus studio: Latin, Arabic, CJK faces
 )
 TEST_PKGS=(
   python3 python3-numpy python3-pil  # tiny checkpoint generator, image reference cases, fake hub server

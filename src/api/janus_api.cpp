@@ -1,4 +1,5 @@
 // The C API boundary: every exception stops here and becomes a status + thread-local message.
+#include <algorithm>
 #include <chrono>
 #include <climits>
 #include <cmath>
@@ -353,6 +354,73 @@ janus_status janus_understand(janus_context* ctx, const janus_message* messages,
       *answer = static_cast<char*>(std::malloc(r.text.size() + 1));
       if (!*answer) throw std::bad_alloc();
       std::memcpy(*answer, r.text.c_str(), r.text.size() + 1);
+    }
+  });
+}
+
+// janus_answer_probability: the same conversation conversion as janus_understand, one prefill.
+static std::vector<janus::Message> answer_conversation(const janus_message* messages, size_t n_messages) {
+  std::vector<janus::Message> conv;
+  for (size_t i = 0; i < n_messages; ++i) {
+    const janus_message& m = messages[i];
+    const std::string where = "message " + std::to_string(i);
+    require(m.role && m.content, ("janus_answer_probability: " + where + " lacks role or content").c_str());
+    janus::Message msg;
+    const std::string role = m.role;
+    if (role == "user")
+      msg.role = janus::Role::User;
+    else if (role == "assistant")
+      msg.role = janus::Role::Assistant;
+    else
+      janus::fail(janus::ErrorKind::InvalidArgument, where,
+                  "role must be \"user\" or \"assistant\", not \"" + role + "\"");
+    msg.content = m.content;
+    for (size_t k = 0; k < m.n_images; ++k) msg.images.push_back(load_image(m.images[k], k));
+    conv.push_back(std::move(msg));
+  }
+  return conv;
+}
+
+janus_status janus_answer_probability(janus_context* ctx, const janus_message* messages, size_t n_messages,
+                                      const char* const* answers, size_t n_answers, float* probs) {
+  return guarded([&] {
+    require(ctx && (messages || n_messages == 0) && (answers || n_answers == 0) && (probs || n_answers == 0),
+            "janus_answer_probability: NULL argument");
+    const janus::ModelBundle& bundle = *ctx->model->bundle;
+    if (!bundle.tokenizer || !bundle.weights)
+      janus::fail(janus::ErrorKind::InvalidArgument, bundle.dir.string(),
+                  "not a Janus model loaded with its weights");
+    // Look the answers up first: a bad answer fails before any compute.
+    std::vector<int32_t> first_ids;
+    for (size_t i = 0; i < n_answers; ++i) {
+      const std::string where = "answer " + std::to_string(i);
+      require(answers[i] && answers[i][0], ("janus_answer_probability: " + where + " is empty").c_str());
+      const std::vector<int32_t> ids = bundle.tokenizer->encode(answers[i], /*add_bos=*/false);
+      if (ids.empty()) janus::fail(janus::ErrorKind::InvalidArgument, where, "gives no token");
+      first_ids.push_back(ids[0]);
+    }
+    std::vector<janus::Message> conv = answer_conversation(messages, n_messages);
+    if (!ctx->understanding) {
+      ctx->understanding = janus::build_understanding_model(bundle, ctx->ops.precision);
+      ctx->session = std::make_unique<janus::UnderstandSession>(bundle, *ctx->understanding, ctx->ops);
+    }
+    janus::UnderstandParams up;  // greedy, one step: only the first position's logits are wanted
+    up.max_new_tokens = 1;
+    std::vector<float> logits;
+    up.first_logits = &logits;
+    janus::UnderstandResult r = ctx->session->respond(conv, up, {}, {});
+    for (const std::string& w : r.warnings) log_message(JANUS_LOG_WARN, w);
+    if (logits.empty()) janus::fail(janus::ErrorKind::Internal, "janus_answer_probability", "no logits");
+    // Softmax in double over the whole vocabulary, max-shifted for stability.
+    const float mx = *std::max_element(logits.begin(), logits.end());
+    double z = 0;
+    for (float v : logits) z += std::exp(double(v) - mx);
+    for (size_t i = 0; i < n_answers; ++i) {
+      const int32_t id = first_ids[i];
+      if (id < 0 || size_t(id) >= logits.size())
+        janus::fail(janus::ErrorKind::Model, "answer " + std::to_string(i),
+                    "token id " + std::to_string(id) + " is outside the model's logits");
+      probs[i] = float(std::exp(double(logits[size_t(id)]) - mx) / z);
     }
   });
 }

@@ -233,6 +233,7 @@ UnderstandResult UnderstandSession::respond(std::span<const Message> conversatio
     Tensor logits = backend_->logits(ctx_, hidden.reshaped({1, H}));
     res.prefill_ms = ms_since(t_pre);
     if (dump) dump("logits_0", logits.reshaped({logits.numel()}));
+    if (params.first_logits) params.first_logits->assign(logits.f(), logits.f() + logits.numel());
 
     // ---- decode
     const auto t_dec = Clock::now();

@@ -42,6 +42,8 @@ struct UnderstandParams {
   std::vector<std::string> stop;  // stop strings: generation ends when the answer contains one;
                                   // the answer is cut before it
   const std::atomic<bool>* cancel = nullptr;  // polled before the prefill and every decode step
+  std::vector<float>* first_logits = nullptr;  // when set, receives the logits [vocab] of the first
+                                               // answer position (janus_answer_probability)
 };
 
 enum class StopReason { Eos, Length, Stop, Cancelled };

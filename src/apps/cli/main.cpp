@@ -6,6 +6,7 @@
 #include "cli_commands.h"
 #include "janus.h"
 #include "serve.h"
+#include "studio.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"janus.cpp — DeepSeek Janus / Janus-Pro / JanusFlow inference"};
@@ -119,6 +120,10 @@ int main(int argc, char** argv) {
   CLI::App* serve_cmd = janus::serve::add_serve_command(app, serve);
   add_common(serve_cmd);
 
+  janus::studio::StudioOptions studio;
+  CLI::App* studio_cmd = janus::studio::add_studio_command(app, studio);
+  add_common(studio_cmd);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -139,6 +144,14 @@ int main(int argc, char** argv) {
                                                                             : JANUS_WEIGHTS_NATIVE;
     serve.verbose = common.verbose;
     return janus::serve::run_serve(serve);
+  }
+  if (*studio_cmd) {
+    studio.engine.cache_dir = common.cache_dir;
+    studio.engine.revision = common.revision;
+    studio.engine.offline = common.offline;
+    studio.engine.quant = common.quant;
+    if (common.verbose) janus_cli::install_logger(common);
+    return janus::studio::run_studio(studio);
   }
   if (*gen_cmd) return janus_cli::run_generate(gen, common);
   if (*dvq_cmd) return janus_cli::run_decode_vq(dvq, common);
