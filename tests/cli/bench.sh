@@ -69,9 +69,21 @@ PYEOF
 "$JANUS_BENCH_BIN" -m "$A" "${small[@]}" --tests load -o table > "$w/out.txt"
 for k in mem_read gemm_f32 gemm_bf16 load peak_rss; do grep -q " $k " "$w/out.txt" || { cat "$w/out.txt"; exit 1; }; done
 
+# --quant: one set of rows per weight type, labelled; the decode roofline follows the smaller
+# weights (Q4_0 streams 18 bytes per 32 weights instead of 64).
+"$JANUS_BENCH_BIN" -m "$A" "${small[@]}" --tests understand --quant none,q4_0 -o json > "$w/q.json"
+"$PY" - "$w/q.json" <<'PYEOF'
+import json, sys
+rows = {(r["model"], r["metric"]): r for r in json.load(open(sys.argv[1]))["rows"]}
+a, q = rows[("janus-pro-1b", "decode")], rows[("janus-pro-1b q4_0", "decode")]
+assert q["roofline"] > 1.5 * a["roofline"], (a, q)  # tok/s roofline: fewer bytes per token
+PYEOF
+
 # Bad requests: a clear message and a non-zero exit.
 if "$JANUS_BENCH_BIN" -m "$w/nope" --machine-seconds 0.05 2> "$w/err"; then exit 1; fi
-grep -q "model folder not found: $w/nope" "$w/err" || { cat "$w/err"; exit 1; }
+grep -q "model not found: $w/nope" "$w/err" || { cat "$w/err"; exit 1; }
+if "$JANUS_BENCH_BIN" -m "$A" --quant q3 --machine-seconds 0.05 2> "$w/err"; then exit 1; fi
+grep -q 'unknown weight type "q3"' "$w/err" || { cat "$w/err"; exit 1; }
 if "$JANUS_BENCH_BIN" -m "$A" --tests load,warp 2> "$w/err"; then exit 1; fi
 grep -q 'unknown test "warp"' "$w/err" || { cat "$w/err"; exit 1; }
 if "$JANUS_BENCH_BIN" -m "$F" --vae "$A" --machine-seconds 0.05 2> "$w/err"; then exit 1; fi

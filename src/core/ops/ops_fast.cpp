@@ -179,30 +179,38 @@ void linear_gemv(const Context& c, Isa isa, const Linear* const* ls, int n, cons
   }
   // Block weights with int8 dot products: x quantized once per call, in each kernel's byte order.
   const bool int8_dot = avx512 && K % 64 == 0 && quant_int8_dot_preferred();
+  // Scratch reused across calls on this thread (decode runs this per layer: no allocation once warm).
   struct Int8X {
     std::vector<int8_t> q;
     std::vector<float> s;
     std::vector<int32_t> c;
-  } x8[2];  // [0]: Q8_0 order, [1]: Q4_0 order
+  };
+  thread_local Int8X x8[2];  // [0]: Q8_0 order, [1]: Q4_0 order
+  bool ready[2] = {false, false};
   for (int i = 0; i < n && int8_dot; ++i) {
     const DType wt = ls[i]->weight->dtype;
     if (!dtype_is_block(wt)) continue;
     Int8X& b = x8[wt == DType::Q4_0 ? 1 : 0];
-    if (!b.q.empty()) continue;
+    if (ready[wt == DType::Q4_0 ? 1 : 0]) continue;
+    ready[wt == DType::Q4_0 ? 1 : 0] = true;
     b.q.resize(size_t(rows * K));
     b.s.resize(size_t(rows * K / 4));
     b.c.resize(size_t(rows * K / 4));
     kern::prepare_int8_x(x, rows, K, wt == DType::Q4_0, b.q.data(), b.s.data(), b.c.data());
   }
   const int64_t block = all_dp ? kern::kGemvRowsDpbf16 : avx512 ? kern::kGemvRowsAvx512 : kern::kGemvRowsAvx2;
-  std::vector<int64_t> start(size_t(n) + 1, 0);  // linear i owns joint output rows [start[i], start[i+1])
+  thread_local std::vector<int64_t> start;  // linear i owns joint output rows [start[i], start[i+1])
+  start.assign(size_t(n) + 1, 0);
   for (int i = 0; i < n; ++i) start[size_t(i) + 1] = start[size_t(i)] + ls[i]->out;
   const int64_t total = start[size_t(n)], nblocks = (rows + block - 1) / block;
   // All row blocks run inside one job: a thread streams a chunk of weight rows from memory once and
   // serves the other row blocks from cache (CFG batches of 4+ images are 8+ rows).
-  std::vector<std::vector<uint16_t>> xb(static_cast<size_t>(any_dp ? nblocks : 0));
-  std::vector<kern::GemvArgs> args(static_cast<size_t>(n * nblocks));
-  std::vector<GemvFn> fns(static_cast<size_t>(n));
+  thread_local std::vector<std::vector<uint16_t>> xb;
+  thread_local std::vector<kern::GemvArgs> args;
+  thread_local std::vector<GemvFn> fns;
+  if (any_dp && xb.size() < size_t(nblocks)) xb.resize(size_t(nblocks));
+  args.assign(static_cast<size_t>(n * nblocks), kern::GemvArgs{});
+  fns.assign(static_cast<size_t>(n), nullptr);
   for (int64_t bi = 0; bi < nblocks; ++bi) {
     const int64_t r0 = bi * block, nr = std::min<int64_t>(block, rows - r0);
     if (any_dp) {  // x is bf16-valued already: its top halves are the bf16 bits
@@ -323,7 +331,7 @@ void linear_multi(const Context& c, const Linear* const* ls, int n, const float*
                   float* const* ys) {
   if (rows <= 0 || n <= 0) return;
   const int64_t K = ls[0]->in;
-  std::vector<float> xr;
+  thread_local std::vector<float> xr;  // reused: no allocation per decode call once warm
   if (c.bf16()) {  // the GEMM input is a bf16 tensor
     xr.resize(size_t(rows * K));
     const float* src = x;
@@ -332,8 +340,10 @@ void linear_multi(const Context& c, const Linear* const* ls, int n, const float*
         [&](int64_t r0, int64_t r1, int) { round_rows(src + r0 * K, xr.data() + r0 * K, (r1 - r0) * K); });
     x = xr.data();
   }
-  std::vector<std::vector<float>> bias(static_cast<size_t>(n));
-  std::vector<const float*> b(size_t(n), nullptr);
+  thread_local std::vector<std::vector<float>> bias;
+  thread_local std::vector<const float*> b;
+  if (bias.size() < size_t(n)) bias.resize(size_t(n));
+  b.assign(size_t(n), nullptr);
   for (int i = 0; i < n; ++i) {
     const Linear& l = *ls[i];
     if (!l.bias) continue;
