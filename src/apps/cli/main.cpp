@@ -114,6 +114,9 @@ int main(int argc, char** argv) {
   dvae_cmd->add_option("--dump-dir", dvae.run.dump_dir, "write named intermediate tensors there as .npy");
   add_common(dvae_cmd);
 
+  janus_cli::QuantizeOptions quant;
+  janus_cli::add_quantize_command(app, quant, common);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -125,6 +128,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   gen.sampling_given = temp_opt->count() + topk_opt->count() + topp_opt->count() > 0;
+  if (*quant.cmd) return janus_cli::run_quantize(quant, common);
   if (*gen_cmd) return janus_cli::run_generate(gen, common);
   if (*dvq_cmd) return janus_cli::run_decode_vq(dvq, common);
   if (*dvae_cmd) return janus_cli::run_decode_vae(dvae, common);
