@@ -10,6 +10,11 @@ trap 'rm -rf "$w"' EXIT
 IMG="$JANUS_SOURCE_DIR/tests/data/images/bmp32_topdown.rgb.png"
 V="$JANUS_TINY/sdxl-vae"
 
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
 same_pixels() {  # a.png b.png
   "$PY" - "$1" "$2" <<'PYEOF'
 import sys, numpy as np
@@ -25,7 +30,7 @@ for model in janus-pro-1b janusflow-1.3b; do
     G="$w/$model-$type.gguf"
     "$JANUS_BIN" quantize "$M" "$G" --type "$type" -q
     test -s "$G"
-    ls "$w" | grep -q '\.tmp-' && { echo "temporary file left behind"; exit 1; }
+    if ls -A "$w" | grep -q '\.tmp-'; then echo "temporary file left behind"; exit 1; fi
 
     "$JANUS_BIN" info "$G" --json > "$w/info.json"
     "$JANUS_BIN" info "$M" --json --quant "$type" > "$w/info_folder.json"
@@ -44,7 +49,8 @@ PYEOF
     "$JANUS_BIN" understand -m "$G" -i "$IMG" -p "What is in the image?" -n 12 --temperature 0 > "$w/a_gguf.txt"
     "$JANUS_BIN" understand -m "$M" --quant "$type" -i "$IMG" -p "What is in the image?" -n 12 --temperature 0 \
       > "$w/a_folder.txt"
-    test -s "$w/a_gguf.txt" && cmp "$w/a_gguf.txt" "$w/a_folder.txt"
+    test -s "$w/a_gguf.txt"
+    cmp "$w/a_gguf.txt" "$w/a_folder.txt"
 
     # Generation: the same image from the same seed.
     if [ "$model" = janusflow-1.3b ]; then
@@ -63,16 +69,28 @@ done
 echo "precious" > "$w/keep.gguf"
 rc=0
 "$JANUS_BIN" quantize "$JANUS_TINY/janus-pro-1b" "$w/keep.gguf" --type q4_0 -q 2> "$w/err" || rc=$?
-[ "$rc" -ne 0 ] && grep -q "already exists" "$w/err" && [ "$(cat "$w/keep.gguf")" = precious ]
+{ [ "$rc" -ne 0 ] && grep -q "already exists" "$w/err" && [ "$(cat "$w/keep.gguf")" = precious ]; } ||
+  fail "existing output replaced or no clear error"
 "$JANUS_BIN" quantize "$JANUS_TINY/janus-pro-1b" "$w/keep.gguf" --type bf16 --force -q
 "$JANUS_BIN" info "$w/keep.gguf" --json | "$PY" -c "import json,sys; d=json.load(sys.stdin)['tensors']['dtypes']; assert list(d) == ['BF16'], d"
 
+# Ctrl-C at any moment leaves either no output or the whole output, and never a temporary file.
+for delay in 0.2 0.8 1.5; do
+  # (timeout reports 124 even when the signal came after the file was complete.)
+  timeout -s INT "$delay" "$JANUS_BIN" quantize "$JANUS_TINY/janus-pro-1b" "$w/int.gguf" -q 2> /dev/null || true
+  if [ -e "$w/int.gguf" ]; then
+    "$JANUS_BIN" info "$w/int.gguf" > /dev/null || fail "partial output after SIGINT"
+    rm "$w/int.gguf"
+  fi
+  if ls -A "$w" | grep -q '\.tmp-'; then echo "temporary file left behind after SIGINT"; exit 1; fi
+done
+
 # A file that is not GGUF, and a GGUF that is not a janus.cpp model, are clear errors.
 rc=0; "$JANUS_BIN" info "$w/err" 2> "$w/err2" || rc=$?
-[ "$rc" -ne 0 ] && grep -q "not a GGUF file" "$w/err2"
+{ [ "$rc" -ne 0 ] && grep -q "not a GGUF file" "$w/err2"; } || fail "non-GGUF file accepted"
 rc=0; "$JANUS_BIN" info "$JANUS_SOURCE_DIR/../shared/models/deepseek-llm-tokenizer-ref/ggml-vocab-deepseek-llm.gguf" \
   2> "$w/err3" || rc=$?
 if [ -f "$JANUS_SOURCE_DIR/../shared/models/deepseek-llm-tokenizer-ref/ggml-vocab-deepseek-llm.gguf" ]; then
-  [ "$rc" -ne 0 ] && grep -q "not a janus.cpp model file" "$w/err3"
+  { [ "$rc" -ne 0 ] && grep -q "not a janus.cpp model file" "$w/err3"; } || fail "llama.cpp vocab file accepted"
 fi
 echo "quantize OK"
