@@ -1,6 +1,7 @@
 // write_model_gguf: a loaded bundle -> one self-contained GGUF file (models/gguf_model.h).
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -142,20 +143,26 @@ void permute_rows(const uint8_t* src, uint8_t* dst, int64_t rows, size_t row_byt
 
 }  // namespace
 
-std::optional<std::string> model_file_text(const ModelBundle& m, const std::string& name) {
+std::map<std::string, std::string> model_file_texts(const ModelBundle& m) {
+  std::map<std::string, std::string> out;
   std::error_code ec;
   if (fs::is_regular_file(m.dir, ec)) {
     MappedFile f(m.dir);
     const GgufFile g = parse_gguf({f.data(), f.size()}, f.path());
-    return g.get_string(std::string(kGgufFileKeyPrefix) + name);
+    for (const char* name : kGgufModelFiles)
+      if (std::optional<std::string> s = g.get_string(std::string(kGgufFileKeyPrefix) + name)) out[name] = *s;
+    return out;
   }
-  const fs::path p = m.dir / name;
-  if (!fs::exists(p, ec)) return std::nullopt;
-  std::ifstream in(p, std::ios::binary);
-  if (!in) fail(ErrorKind::Io, p.string(), "cannot open");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  for (const char* name : kGgufModelFiles) {
+    const fs::path p = m.dir / name;
+    if (!fs::exists(p, ec)) continue;
+    std::ifstream in(p, std::ios::binary);
+    if (!in) fail(ErrorKind::Io, p.string(), "cannot open");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    out[name] = ss.str();
+  }
+  return out;
 }
 
 void write_model_gguf(const ModelBundle& m, const fs::path& out, const GgufExportOptions& o,
@@ -207,19 +214,16 @@ void write_model_gguf(const ModelBundle& m, const fs::path& out, const GgufExpor
   if (dtype_is_block(layer_type)) w.set("general.quantization_version", GgufValue::of_u32(2));
   set_llama_metadata(w, l);
 
-  std::optional<std::string> tokenizer_json;
-  for (const char* f : kGgufModelFiles) {
-    std::optional<std::string> text = model_file_text(m, f);
-    if (!text) continue;
-    if (std::string_view(f) == "tokenizer.json") tokenizer_json = text;
-    w.set(std::string(kGgufFileKeyPrefix) + f, GgufValue::of_string(std::move(*text)));
-  }
-  if (!tokenizer_json) fail(ErrorKind::Model, m.dir.string(), "no tokenizer.json");
-  set_tokenizer_metadata(w, m, *tokenizer_json);
-  // The policy that chose the block types; for a re-converted GGUF, the source's unless requantized.
-  std::string quant(weight_quant_name(o.quant));
-  if (o.quant == WeightQuant::None && dtype_is_block(layer_type))
-    quant = layer_type == DType::Q8_0 ? "q8_0" : "q4_0";
+  std::map<std::string, std::string> files = model_file_texts(m);
+  auto tokenizer_json = files.find("tokenizer.json");
+  if (tokenizer_json == files.end()) fail(ErrorKind::Model, m.dir.string(), "no tokenizer.json");
+  for (const char* f : kGgufModelFiles)  // a fixed order, whatever the map's
+    if (auto it = files.find(f); it != files.end())
+      w.set(std::string(kGgufFileKeyPrefix) + f, GgufValue::of_string(it->second));
+  set_tokenizer_metadata(w, m, tokenizer_json->second);
+  // The policy the LLM layers follow (a quantized GGUF source keeps its blocks: only float tensors
+  // are converted).
+  const std::string quant = layer_type == DType::Q8_0 ? "q8_0" : layer_type == DType::Q4_0 ? "q4_0" : "none";
   w.set(std::string(kGgufQuantKey), GgufValue::of_string(quant));
   w.set(std::string(kGgufRopeKey), GgufValue::of_bool(true));
   w.write(out, o.overwrite, o.progress, cancelled);

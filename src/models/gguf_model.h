@@ -12,6 +12,7 @@
 #include <array>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -42,8 +43,8 @@ struct GgufExportOptions {
 void write_model_gguf(const ModelBundle& m, const std::filesystem::path& out, const GgufExportOptions& o,
                       bool* cancelled = nullptr);
 
-// The original text of model file `name` (one of kGgufModelFiles) of a bundle: read from its folder,
-// or from the janus.file.* strings of its GGUF file; nullopt when the model has no such file.
-std::optional<std::string> model_file_text(const ModelBundle& m, const std::string& name);
+// The original texts of a bundle's model files (kGgufModelFiles names present), read from its
+// folder or from the janus.file.* strings of its GGUF file.
+std::map<std::string, std::string> model_file_texts(const ModelBundle& m);
 
 }  // namespace janus

@@ -171,6 +171,10 @@ TEST(GgufModelQuant, RequantizeAndReexport) {
   GgufExportOptions o;
   write_model_gguf(*plain, again.path, o);
   auto h = load_model_bundle(again.path, true);
+  {
+    MappedFile mf(again.path);
+    EXPECT_EQ(parse_gguf({mf.data(), mf.size()}, mf.path()).require_string("janus.quant"), "q8_0");
+  }
   for (const std::string& n : plain->weights->names()) {
     const TensorView &a = plain->weights->get(n), &b = h->weights->get(n);
     ASSERT_EQ(a.nbytes, b.nbytes) << n;
