@@ -231,10 +231,14 @@ janus_status janus_quantize(const char* model, const janus_model_params* params,
         cb(f.c_str(), done, total, u);
       };
     const std::filesystem::path dir = janus::resolve_model(model, hub);
-    // general.name: the folder's (or file's stem's) name, or the repo id's name part.
+    // general.name: the folder's name (a .gguf file's stem), or the repo id's name part.
     const std::string arg(model);
-    o.name = std::filesystem::exists(arg, ec) ? std::filesystem::weakly_canonical(arg, ec).stem().string()
-                                              : arg.substr(arg.rfind('/') + 1);
+    if (std::filesystem::exists(arg, ec)) {
+      const std::filesystem::path local = std::filesystem::weakly_canonical(arg, ec);
+      o.name = (std::filesystem::is_directory(local, ec) ? local.filename() : local.stem()).string();
+    } else {
+      o.name = arg.substr(arg.rfind('/') + 1);
+    }
     if (progress)
       o.progress = [&](size_t done, size_t total) { return progress("quantize", done, total, user) == 0; };
     auto bundle = janus::load_model_bundle(dir, true, janus::WeightQuant::None);

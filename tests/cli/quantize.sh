@@ -32,6 +32,18 @@ for model in janus-pro-1b janusflow-1.3b; do
     test -s "$G"
     if ls -A "$w" | grep -q '\.tmp-'; then echo "temporary file left behind"; exit 1; fi
 
+    # general.name is the folder's name (dots kept); architecture llama, as llama.cpp expects.
+    "$PY" - "$G" "$model" <<'PYEOF'
+import struct, sys
+b = open(sys.argv[1], "rb").read(1 << 16)
+assert b[:4] == b"GGUF" and struct.unpack_from("<I", b, 4)[0] == 3
+p, kv = 24, {}
+for _ in range(2):  # general.architecture, general.name come first
+    n = struct.unpack_from("<Q", b, p)[0]; k = b[p + 8:p + 8 + n].decode(); p += 8 + n
+    assert struct.unpack_from("<I", b, p)[0] == 8; p += 4
+    n = struct.unpack_from("<Q", b, p)[0]; kv[k] = b[p + 8:p + 8 + n].decode(); p += 8 + n
+assert kv == {"general.architecture": "llama", "general.name": sys.argv[2]}, kv
+PYEOF
     "$JANUS_BIN" info "$G" --json > "$w/info.json"
     "$JANUS_BIN" info "$M" --json --quant "$type" > "$w/info_folder.json"
     "$PY" - "$w/info.json" "$w/info_folder.json" "$type" "$G" <<'PYEOF'
