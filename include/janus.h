@@ -60,10 +60,21 @@ typedef struct janus_model_params {
 
 janus_model_params janus_model_default_params(void);
 
-/* path_or_repo: a local folder in HF snapshot layout, or a hub repo id such as
- * "deepseek-ai/Janus-Pro-1B" looked up in the HF cache and downloaded when missing. */
+/* path_or_repo: a local folder in HF snapshot layout, a GGUF file written by janus_quantize, or a hub
+ * repo id such as "deepseek-ai/Janus-Pro-1B" looked up in the HF cache and downloaded when missing. */
 janus_status janus_model_load(const char* path_or_repo, const janus_model_params* params, janus_model** out);
 void janus_model_free(janus_model* model);
+
+/* Converts a model (folder or hub repo id, resolved as janus_model_load does with the hub fields of
+ * params; NULL = defaults) into one self-contained GGUF file at out_path: every tensor, the configs and
+ * the tokenizer (docs/quantization.md, "GGUF files"). type Q8_0 / Q4_0 block-quantizes the tensors
+ * janus_model_params.weights would; NATIVE keeps every tensor as stored (bf16 for the released
+ * models). janus_model_load accepts the result as path_or_repo. Refuses an existing out_path unless
+ * overwrite. progress("quantize", tensors done, total, user) after each tensor; non-zero cancels
+ * (JANUS_ERR_CANCELLED). On any failure no file is left at out_path (nor a temporary beside it). */
+janus_status janus_quantize(const char* model, const janus_model_params* params, const char* out_path,
+                            janus_weight_type type, int overwrite, janus_progress_callback progress,
+                            void* user);
 
 /* Model description as a JSON object (kind, dims, dtypes, tensor count/bytes, special tokens, files).
  * The string is owned by the model and valid until it is freed. */

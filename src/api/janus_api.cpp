@@ -24,6 +24,7 @@
 #include "janus.h"
 #include "models/flow_model.h"
 #include "models/generation_model.h"
+#include "models/gguf_model.h"
 #include "models/model_bundle.h"
 #include "models/understanding_model.h"
 #include "models/vae_decoder.h"
@@ -200,6 +201,55 @@ janus_status janus_model_load(const char* path_or_repo, const janus_model_params
     m->tensors_json = janus::tensor_list_json(*m->bundle);
     *out = m.release();
   });
+}
+
+janus_status janus_quantize(const char* model, const janus_model_params* params, const char* out_path,
+                            janus_weight_type type, int overwrite, janus_progress_callback progress,
+                            void* user) {
+  bool cancelled = false;
+  const janus_status s = guarded([&] {
+    require(model && *model, "janus_quantize: model path or repo id is empty");
+    require(out_path && *out_path, "janus_quantize: output path is empty");
+    janus_model_params p = params ? *params : janus_model_default_params();
+    janus::GgufExportOptions o;
+    if (type == JANUS_WEIGHTS_Q8_0)
+      o.quant = janus::WeightQuant::Q8_0;
+    else if (type == JANUS_WEIGHTS_Q4_0)
+      o.quant = janus::WeightQuant::Q4_0;
+    else
+      require(type == JANUS_WEIGHTS_NATIVE, "janus_quantize: unknown weight type");
+    o.overwrite = overwrite != 0;
+    std::error_code ec;
+    if (!o.overwrite && std::filesystem::exists(out_path, ec))  // before a possibly long download
+      janus::fail(janus::ErrorKind::Io, out_path, "already exists (use --force to overwrite)");
+    janus::HubOptions hub;
+    if (p.cache_dir) hub.cache_dir = p.cache_dir;
+    if (p.revision && *p.revision) hub.revision = p.revision;
+    hub.offline = p.offline != 0;
+    if (p.progress)
+      hub.progress = [cb = p.progress, u = p.progress_user](const std::string& f, uint64_t done,
+                                                            uint64_t total) {
+        cb(f.c_str(), done, total, u);
+      };
+    const std::filesystem::path dir = janus::resolve_model(model, hub);
+    // general.name: the folder's name (a .gguf file's stem), or the repo id's name part.
+    const std::string arg(model);
+    if (std::filesystem::exists(arg, ec)) {
+      const std::filesystem::path local = std::filesystem::weakly_canonical(arg, ec);
+      o.name = (std::filesystem::is_directory(local, ec) ? local.filename() : local.stem()).string();
+    } else {
+      o.name = arg.substr(arg.rfind('/') + 1);
+    }
+    if (progress)
+      o.progress = [&](size_t done, size_t total) { return progress("quantize", done, total, user) == 0; };
+    auto bundle = janus::load_model_bundle(dir, true, janus::WeightQuant::None);
+    janus::write_model_gguf(*bundle, out_path, o, &cancelled);
+  });
+  if (cancelled) {
+    g_last_error = "cancelled";
+    return JANUS_ERR_CANCELLED;
+  }
+  return s;
 }
 
 void janus_model_free(janus_model* model) {

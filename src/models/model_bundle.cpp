@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "io/weights/quantized_store.h"
+#include "models/model_bundle_detail.h"
 
 namespace janus {
 
@@ -59,7 +60,63 @@ int32_t ModelBundle::special_id(const std::string& role) const {
   return -1;
 }
 
+namespace detail {
+
+std::vector<std::string> processor_added_tokens(const ModelBundle& m) {
+  // The official processors add missing tags as special tokens (id = highest + 1), in this order:
+  // Janus only its image tag; JanusFlow image, generation, start and end tags (janusflow.md §4.1).
+  const ProcessorConfig& pc = m.processor;
+  if (m.config.kind == ModelKind::JanusFlow)
+    return {pc.image_tag, pc.image_gen_tag, pc.image_start_tag, pc.image_end_tag};
+  return {pc.image_tag};
+}
+
+void resolve_special_tokens(ModelBundle& bundle, const std::string& tokenizer_config) {
+  ModelBundle* m = &bundle;
+  const ProcessorConfig& p = m->processor;
+  std::vector<std::pair<std::string, std::string>> roles = {
+      {"image_tag", p.image_tag}, {"image_start_tag", p.image_start_tag}, {"image_end_tag", p.image_end_tag}};
+  if (m->config.kind == ModelKind::Janus) {
+    roles.push_back({"pad", p.pad_tag});
+    roles.push_back({"user", kUserTag});
+    roles.push_back({"assistant", kAssistantTag});
+  } else {
+    roles.push_back({"image_gen_tag", p.image_gen_tag});
+    roles.push_back({"pad", p.pad_tag});  // absent in JanusFlow: its processor pads with EOS
+  }
+  const Tokenizer& tok = *m->tokenizer;
+  if (m->tokenizer->bos_id() < 0) fail(ErrorKind::Model, tokenizer_config, "no BOS token");
+  if (m->tokenizer->eos_id() < 0) fail(ErrorKind::Model, tokenizer_config, "no EOS token");
+  m->special_tokens.push_back({"bos", tok.bos_id() >= 0 ? tok.token(tok.bos_id()) : "", tok.bos_id()});
+  m->special_tokens.push_back({"eos", tok.eos_id() >= 0 ? tok.token(tok.eos_id()) : "", tok.eos_id()});
+  for (auto& [role, content] : roles) {
+    int32_t id = tok.token_id(content);
+    if (role == "pad" && id < 0 && m->config.kind == ModelKind::JanusFlow) {
+      m->special_tokens.push_back({role, tok.token(tok.eos_id()), tok.eos_id()});
+      continue;
+    }
+    m->special_tokens.push_back({role, content, id});
+  }
+}
+
+void attach_weights(ModelBundle& m, std::unique_ptr<TensorStore> weights, WeightQuant quant) {
+  m.weights = std::move(weights);
+  std::vector<TensorMeta> present = tensor_metas(*m.weights);
+  m.dims = check_tensor_set(m.config, present, m.dir.string());
+  // Only float tensors convert: a GGUF file may already hold some of them block-quantized.
+  if (quant != WeightQuant::None)
+    m.weights = quantize_store(std::move(m.weights), [quant](const TensorView& v) -> std::optional<DType> {
+      if (v.dtype != DType::BF16 && v.dtype != DType::F16 && v.dtype != DType::F32) return std::nullopt;
+      return quantized_dtype(v.name, v.shape, quant);
+    });
+  for (const std::string& f : m.weights->files()) m.files_read.push_back(fs::path(f).filename().string());
+}
+
+}  // namespace detail
+
 std::unique_ptr<ModelBundle> load_model_bundle(const fs::path& dir, bool load_tensors, WeightQuant quant) {
+  std::error_code ec;
+  if (fs::is_regular_file(dir, ec)) return detail::load_gguf_bundle(dir, load_tensors, quant);
   auto m = std::make_unique<ModelBundle>();
   m->dir = dir;
   if (!fs::is_directory(dir)) fail(ErrorKind::Io, dir.string(), "not a model folder");
@@ -81,51 +138,9 @@ std::unique_ptr<ModelBundle> load_model_bundle(const fs::path& dir, bool load_te
   need("tokenizer.json");
   for (const char* f : {"tokenizer_config.json", "special_tokens_map.json"})
     if (fs::exists(dir / f)) m->files_read.push_back(f);
-  // The official processors add missing tags as special tokens (id = highest + 1), in this order:
-  // Janus only its image tag; JanusFlow image, generation, start and end tags (janusflow.md §4.1).
-  const ProcessorConfig& pc = m->processor;
-  std::vector<std::string> added = {pc.image_tag};
-  if (m->config.kind == ModelKind::JanusFlow)
-    added = {pc.image_tag, pc.image_gen_tag, pc.image_start_tag, pc.image_end_tag};
-  m->tokenizer = Tokenizer::from_folder(dir.string(), added);
-
-  const ProcessorConfig& p = m->processor;
-  std::vector<std::pair<std::string, std::string>> roles = {
-      {"image_tag", p.image_tag}, {"image_start_tag", p.image_start_tag}, {"image_end_tag", p.image_end_tag}};
-  if (m->config.kind == ModelKind::Janus) {
-    roles.push_back({"pad", p.pad_tag});
-    roles.push_back({"user", kUserTag});
-    roles.push_back({"assistant", kAssistantTag});
-  } else {
-    roles.push_back({"image_gen_tag", p.image_gen_tag});
-    roles.push_back({"pad", p.pad_tag});  // absent in JanusFlow: its processor pads with EOS
-  }
-  const Tokenizer& tok = *m->tokenizer;
-  if (m->tokenizer->bos_id() < 0)
-    fail(ErrorKind::Model, (dir / "tokenizer_config.json").string(), "no BOS token");
-  if (m->tokenizer->eos_id() < 0)
-    fail(ErrorKind::Model, (dir / "tokenizer_config.json").string(), "no EOS token");
-  m->special_tokens.push_back({"bos", tok.bos_id() >= 0 ? tok.token(tok.bos_id()) : "", tok.bos_id()});
-  m->special_tokens.push_back({"eos", tok.eos_id() >= 0 ? tok.token(tok.eos_id()) : "", tok.eos_id()});
-  for (auto& [role, content] : roles) {
-    int32_t id = tok.token_id(content);
-    if (role == "pad" && id < 0 && m->config.kind == ModelKind::JanusFlow) {
-      m->special_tokens.push_back({role, tok.token(tok.eos_id()), tok.eos_id()});
-      continue;
-    }
-    m->special_tokens.push_back({role, content, id});
-  }
-
-  if (load_tensors) {
-    m->weights = TensorStore::open_folder(dir);
-    std::vector<TensorMeta> present = tensor_metas(*m->weights);
-    m->dims = check_tensor_set(m->config, present, dir.string());
-    if (quant != WeightQuant::None)
-      m->weights = quantize_store(std::move(m->weights), [quant](const TensorView& v) {
-        return quantized_dtype(v.name, v.shape, quant);
-      });
-    for (const std::string& f : m->weights->files()) m->files_read.push_back(fs::path(f).filename().string());
-  }
+  m->tokenizer = Tokenizer::from_folder(dir.string(), detail::processor_added_tokens(*m));
+  detail::resolve_special_tokens(*m, (dir / "tokenizer_config.json").string());
+  if (load_tensors) detail::attach_weights(*m, TensorStore::open_folder(dir), quant);
   return m;
 }
 

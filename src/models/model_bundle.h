@@ -40,7 +40,8 @@ struct ModelBundle {
   int32_t special_id(const std::string& role) const;  // -1 when absent
 };
 
-// Reads a Janus/JanusFlow model folder or a diffusers VAE folder (config.json `_class_name`).
+// Reads a Janus/JanusFlow model folder, a diffusers VAE folder (config.json `_class_name`), or a
+// GGUF file written by `janus quantize` (models/gguf_model.h; `dir` is then the file).
 // load_tensors=false reads configs and tokenizer only (fast path for `tokenize`). `quant` converts the
 // tensors quant_policy.h selects to Q8_0/Q4_0 once, after the tensor set was checked.
 std::unique_ptr<ModelBundle> load_model_bundle(const std::filesystem::path& dir, bool load_tensors,

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -24,6 +25,13 @@ class Tokenizer {
   // the rule of Janus' VLChatProcessor for its image tags.
   static std::unique_ptr<Tokenizer> from_folder(const std::string& dir,
                                                 const std::vector<std::string>& extra_special = {});
+  // from_folder on the files' texts (e.g. embedded in a GGUF file); nullopt = file absent. Error
+  // messages name `dir`/<file name>, so `dir` may be any label (a GGUF path).
+  static std::unique_ptr<Tokenizer> from_strings(std::string_view tokenizer_json,
+                                                 const std::optional<std::string_view>& tokenizer_config,
+                                                 const std::optional<std::string_view>& special_tokens_map,
+                                                 const std::string& dir,
+                                                 const std::vector<std::string>& extra_special = {});
 
   ~Tokenizer();
   Tokenizer(const Tokenizer&) = delete;

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "core/error.h"
@@ -32,22 +33,29 @@ using text::Json;
 
 namespace {
 
-// Optional JSON file: null Json when absent.
-Json read_optional_json(const std::filesystem::path& p) {
+// Optional JSON file's text: nullopt when absent.
+std::optional<std::string> read_optional_file(const std::filesystem::path& p, size_t max_mib = 64) {
   std::error_code ec;
-  if (!std::filesystem::exists(p, ec)) return Json();
+  if (!std::filesystem::exists(p, ec)) return std::nullopt;
   const auto size = std::filesystem::file_size(p, ec);
-  if (ec || size > (64u << 20)) fail(ErrorKind::Format, p.string(), "unreadable or larger than 64 MiB");
+  if (ec || size > (max_mib << 20))
+    fail(ErrorKind::Format, p.string(), "unreadable or larger than " + std::to_string(max_mib) + " MiB");
   std::ifstream f(p, std::ios::binary);
   if (!f) fail(ErrorKind::Io, p.string(), "cannot open");
   std::stringstream ss;
   ss << f.rdbuf();
+  return ss.str();
+}
+
+// Optional JSON object text: null Json when absent.
+Json parse_optional_json(const std::optional<std::string_view>& text, const std::string& name) {
+  if (!text) return Json();
   try {
-    Json j = Json::parse(ss.str());
-    if (!j.is_object()) fail(ErrorKind::Format, p.string(), "expected a JSON object");
+    Json j = Json::parse(text->begin(), text->end());
+    if (!j.is_object()) fail(ErrorKind::Format, name, "expected a JSON object");
     return j;
   } catch (const nlohmann::json::exception& e) {
-    fail(ErrorKind::Format, p.string(), std::string("invalid JSON: ") + e.what());
+    fail(ErrorKind::Format, name, std::string("invalid JSON: ") + e.what());
   }
 }
 
@@ -83,14 +91,28 @@ bool same_token(const text::AddedToken& a, const text::AddedToken& b) {
 std::unique_ptr<Tokenizer> Tokenizer::from_folder(const std::string& dir,
                                                   const std::vector<std::string>& extra_special) {
   const std::filesystem::path root(dir);
-  auto tok = from_file((root / "tokenizer.json").string());
-  Impl& impl = *tok->impl_;
-
+  const std::filesystem::path tok_path = root / "tokenizer.json";
   const std::filesystem::path cfg_path = root / "tokenizer_config.json";
   const std::filesystem::path map_path = root / "special_tokens_map.json";
-  const Json cfg = read_optional_json(cfg_path);
-  const Json map = read_optional_json(map_path);
-  const std::string cfg_name = cfg_path.string(), map_name = map_path.string();
+  const std::optional<std::string> tok_text = read_optional_file(tok_path, 256);
+  if (!tok_text) return from_file(tok_path.string());  // from_file names the missing file
+  const std::optional<std::string> cfg = read_optional_file(cfg_path), map = read_optional_file(map_path);
+  return from_strings(*tok_text, cfg, map, dir, extra_special);
+}
+
+std::unique_ptr<Tokenizer> Tokenizer::from_strings(std::string_view tokenizer_json,
+                                                   const std::optional<std::string_view>& tokenizer_config,
+                                                   const std::optional<std::string_view>& special_tokens_map,
+                                                   const std::string& dir,
+                                                   const std::vector<std::string>& extra_special) {
+  const std::filesystem::path root(dir);
+  auto tok = from_json(tokenizer_json, (root / "tokenizer.json").string());
+  Impl& impl = *tok->impl_;
+
+  const std::string cfg_name = (root / "tokenizer_config.json").string();
+  const std::string map_name = (root / "special_tokens_map.json").string();
+  const Json cfg = parse_optional_json(tokenizer_config, cfg_name);
+  const Json map = parse_optional_json(special_tokens_map, map_name);
 
   try {
     // Special-token attributes: the map overrides the config.

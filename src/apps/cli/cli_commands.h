@@ -98,6 +98,17 @@ int run_chat(const RunOptions& o, const CommonOptions& c);
 void add_run_options(CLI::App* sub, RunOptions& o);
 int run_tokenize(const TokenizeOptions& o, const CommonOptions& c);
 
+struct QuantizeOptions {
+  std::string model, out;
+  std::string type = "q8_0";  // q8_0 | q4_0 | bf16 (as stored)
+  bool force = false;
+  bool quiet = false;
+  CLI::App* cmd = nullptr;  // set by add_quantize_command
+};
+// Registers `quantize` (its own hub flags; --quant does not apply to it).
+void add_quantize_command(CLI::App& app, QuantizeOptions& q, CommonOptions& c);
+int run_quantize(const QuantizeOptions& q, const CommonOptions& c);
+
 // Shared by commands: model params from the common flags, a stderr logger and progress bar.
 janus_model_params model_params(const CommonOptions& c, bool load_tensors);
 void install_logger(const CommonOptions& c);

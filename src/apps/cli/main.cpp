@@ -124,6 +124,9 @@ int main(int argc, char** argv) {
   CLI::App* studio_cmd = janus::studio::add_studio_command(app, studio);
   add_common(studio_cmd);
 
+  janus_cli::QuantizeOptions quant;
+  janus_cli::add_quantize_command(app, quant, common);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -153,6 +156,7 @@ int main(int argc, char** argv) {
     if (common.verbose) janus_cli::install_logger(common);
     return janus::studio::run_studio(studio);
   }
+  if (*quant.cmd) return janus_cli::run_quantize(quant, common);
   if (*gen_cmd) return janus_cli::run_generate(gen, common);
   if (*dvq_cmd) return janus_cli::run_decode_vq(dvq, common);
   if (*dvae_cmd) return janus_cli::run_decode_vae(dvae, common);

@@ -78,8 +78,14 @@ fs::path resolve_model(const std::string& arg, const HubOptions& options) {
   std::error_code ec;
   fs::path local(arg);
   if (fs::exists(local, ec)) {
-    if (!fs::is_directory(local, ec))
-      fail(ErrorKind::InvalidArgument, arg, "is a file; expected a model folder or a Hugging Face repo id");
+    if (!fs::is_directory(local, ec)) {
+      // A GGUF file written by `janus quantize` is a whole model in one file.
+      char magic[4] = {};
+      std::ifstream f(local, std::ios::binary);
+      if (f.read(magic, 4) && std::string_view(magic, 4) == "GGUF") return local;
+      fail(ErrorKind::InvalidArgument, arg,
+           "is a file but not a GGUF file; expected a model folder, a .gguf file or a Hugging Face repo id");
+    }
     if (!fs::is_regular_file(local / "config.json", ec))
       fail(ErrorKind::Model, (local / "config.json").string(), "missing: not a model folder");
     return local;
