@@ -1,9 +1,11 @@
 // `janus chat`: interactive multi-turn chat. `/image PATH` attaches an image to the next message,
 // `/reset` starts over, `/quit` (or end of input) leaves. Ctrl-C stops an answer in progress; at
 // the prompt it leaves cleanly.
+#include <poll.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -18,10 +20,27 @@ namespace janus_cli {
 
 namespace {
 
-std::atomic<bool> g_interrupted{false};
+std::atomic<bool> g_interrupted{false};  // Ctrl-C while answering: stop that answer
+std::atomic<bool> g_quit{false};         // Ctrl-C at the prompt (or while loading): end the session
+std::atomic<bool> g_answering{false};
 
 void on_sigint(int) {
-  g_interrupted = true;
+  if (g_answering)
+    g_interrupted = true;
+  else
+    g_quit = true;
+}
+
+// The next line of stdin; false at end of input or after Ctrl-C at the prompt. Polls instead of
+// blocking in the read, so a Ctrl-C that lands just before the read cannot be missed.
+bool read_line(std::string& line) {
+  while (std::cin.rdbuf()->in_avail() <= 0 && !g_quit) {
+    pollfd p{STDIN_FILENO, POLLIN, 0};
+    const int r = poll(&p, 1, 100);
+    if (r > 0 || (r < 0 && errno != EINTR)) break;
+  }
+  if (g_quit) return false;
+  return bool(std::getline(std::cin, line));
 }
 
 int stream_or_cancel(const char* piece, size_t len, void*) {
@@ -40,16 +59,15 @@ struct Turn {
 
 int run_chat(const RunOptions& o, const CommonOptions& c) {
   install_logger(c);
+  // Installed before the model loads: Ctrl-C at any point ends the session cleanly.
+  struct sigaction sa {};
+  sa.sa_handler = on_sigint;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
   try {
     janus_cpp::Model model(o.model, model_params(c, true));
     janus_cpp::Context context(model, context_params(o));
     janus_context* ctx = context.get();
-
-    // No SA_RESTART: Ctrl-C at the prompt interrupts the read, which ends the session.
-    struct sigaction sa {};
-    sa.sa_handler = on_sigint;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, nullptr);
 
     const bool tty = isatty(STDIN_FILENO);
     std::vector<Turn> history;
@@ -59,8 +77,7 @@ int run_chat(const RunOptions& o, const CommonOptions& c) {
     for (;;) {
       if (tty)
         std::fprintf(stderr, pending_images.empty() ? "> " : "[%zu image(s)] > ", pending_images.size());
-      g_interrupted = false;
-      if (!std::getline(std::cin, line)) break;
+      if (!read_line(line)) break;
       if (line.empty()) continue;
       if (line == "/quit" || line == "/exit") break;
       if (line == "/reset") {
@@ -93,8 +110,11 @@ int run_chat(const RunOptions& o, const CommonOptions& c) {
       janus_understand_params up = understand_params(o, stop);
       char* answer = nullptr;
       janus_understand_stats st{};
+      g_interrupted = false;
+      g_answering = true;
       janus_status s =
           janus_understand(ctx, msgs.data(), msgs.size(), &up, stream_or_cancel, nullptr, &answer, &st);
+      g_answering = false;
       std::fputc('\n', stdout);
       std::fflush(stdout);
       if (s != JANUS_OK) {

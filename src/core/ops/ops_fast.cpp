@@ -185,7 +185,8 @@ void linear_gemv(const Context& c, Isa isa, const Linear* const* ls, int n, cons
     std::vector<float> s;
     std::vector<int32_t> c;
   };
-  thread_local Int8X x8[2];  // [0]: Q8_0 order, [1]: Q4_0 order
+  thread_local Int8X tl_x8[2];
+  Int8X* x8 = tl_x8;  // [0]: Q8_0 order, [1]: Q4_0 order
   bool ready[2] = {false, false};
   for (int i = 0; i < n && int8_dot; ++i) {
     const DType wt = ls[i]->weight->dtype;
@@ -199,15 +200,21 @@ void linear_gemv(const Context& c, Isa isa, const Linear* const* ls, int n, cons
     kern::prepare_int8_x(x, rows, K, wt == DType::Q4_0, b.q.data(), b.s.data(), b.c.data());
   }
   const int64_t block = all_dp ? kern::kGemvRowsDpbf16 : avx512 ? kern::kGemvRowsAvx512 : kern::kGemvRowsAvx2;
-  thread_local std::vector<int64_t> start;  // linear i owns joint output rows [start[i], start[i+1])
+  // Thread-local scratch, named through references: the pool's lambdas below must see the caller's
+  // vectors, and a thread_local named directly inside them would be the worker's own.
+  thread_local std::vector<int64_t> tl_start;
+  std::vector<int64_t>& start = tl_start;  // linear i owns joint output rows [start[i], start[i+1])
   start.assign(size_t(n) + 1, 0);
   for (int i = 0; i < n; ++i) start[size_t(i) + 1] = start[size_t(i)] + ls[i]->out;
   const int64_t total = start[size_t(n)], nblocks = (rows + block - 1) / block;
   // All row blocks run inside one job: a thread streams a chunk of weight rows from memory once and
   // serves the other row blocks from cache (CFG batches of 4+ images are 8+ rows).
-  thread_local std::vector<std::vector<uint16_t>> xb;
-  thread_local std::vector<kern::GemvArgs> args;
-  thread_local std::vector<GemvFn> fns;
+  thread_local std::vector<std::vector<uint16_t>> tl_xb;
+  thread_local std::vector<kern::GemvArgs> tl_args;
+  thread_local std::vector<GemvFn> tl_fns;
+  std::vector<std::vector<uint16_t>>& xb = tl_xb;
+  std::vector<kern::GemvArgs>& args = tl_args;
+  std::vector<GemvFn>& fns = tl_fns;
   if (any_dp && xb.size() < size_t(nblocks)) xb.resize(size_t(nblocks));
   args.assign(static_cast<size_t>(n * nblocks), kern::GemvArgs{});
   fns.assign(static_cast<size_t>(n), nullptr);
@@ -331,8 +338,9 @@ void linear_multi(const Context& c, const Linear* const* ls, int n, const float*
                   float* const* ys) {
   if (rows <= 0 || n <= 0) return;
   const int64_t K = ls[0]->in;
-  thread_local std::vector<float> xr;  // reused: no allocation per decode call once warm
-  if (c.bf16()) {  // the GEMM input is a bf16 tensor
+  thread_local std::vector<float> tl_xr;  // reused: no allocation per decode call once warm
+  std::vector<float>& xr = tl_xr;         // (a reference: the pool lambda must see this thread's)
+  if (c.bf16()) {                         // the GEMM input is a bf16 tensor
     xr.resize(size_t(rows * K));
     const float* src = x;
     parallel(
@@ -340,8 +348,10 @@ void linear_multi(const Context& c, const Linear* const* ls, int n, const float*
         [&](int64_t r0, int64_t r1, int) { round_rows(src + r0 * K, xr.data() + r0 * K, (r1 - r0) * K); });
     x = xr.data();
   }
-  thread_local std::vector<std::vector<float>> bias;
-  thread_local std::vector<const float*> b;
+  thread_local std::vector<std::vector<float>> tl_bias;
+  thread_local std::vector<const float*> tl_b;
+  std::vector<std::vector<float>>& bias = tl_bias;
+  std::vector<const float*>& b = tl_b;
   if (bias.size() < size_t(n)) bias.resize(size_t(n));
   b.assign(size_t(n), nullptr);
   for (int i = 0; i < n; ++i) {
