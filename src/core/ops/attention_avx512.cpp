@@ -100,12 +100,34 @@ JANUS_T512 void transpose_k(const AttnArgs& a, int64_t kh, int64_t Sp, float* kt
 }
 
 // Raw scores q·k of R rows against keys [0, n) straight from K [S, nkv, hd] (no transpose):
-// the cheaper choice when few queries share the keys (decode).
+// the cheaper choice when few queries share the keys (decode). Four keys at a time, so four FMA
+// chains are in flight instead of one (a single key's chain is latency-bound); each key's sum is
+// still the same FMA sequence over d, then one reduction, so the scores do not change.
 template <class T, int R>
 JANUS_T512 void scores_direct(const AttnArgs& a, const float* const* qr, int64_t kh, int64_t n, int64_t Sp,
                               float* sc) {
+  constexpr int J = 4;
   const int64_t hd = a.hd;
-  for (int64_t j = 0; j < n; ++j) {
+  int64_t j = 0;
+  for (; j + J <= n; j += J) {
+    const T* kr[J];
+    for (int jj = 0; jj < J; ++jj) kr[jj] = kv_k<T>(a) + ((j + jj) * a.nkv + kh) * hd;
+    __m512 acc[R][J];
+    for (int r = 0; r < R; ++r)
+      for (int jj = 0; jj < J; ++jj) acc[r][jj] = _mm512_setzero_ps();
+    for (int64_t d = 0; d < hd; d += 16) {
+      const __mmask16 m = tail_mask(hd - d);
+      __m512 qv[R];
+      for (int r = 0; r < R; ++r) qv[r] = _mm512_maskz_loadu_ps(m, qr[r] + d);
+      for (int jj = 0; jj < J; ++jj) {
+        const __m512 kv = kv_load(kr[jj] + d, m);
+        for (int r = 0; r < R; ++r) acc[r][jj] = _mm512_fmadd_ps(qv[r], kv, acc[r][jj]);
+      }
+    }
+    for (int r = 0; r < R; ++r)
+      for (int jj = 0; jj < J; ++jj) sc[r * Sp + j + jj] = _mm512_reduce_add_ps(acc[r][jj]);
+  }
+  for (; j < n; ++j) {
     const T* kr = kv_k<T>(a) + (j * a.nkv + kh) * hd;
     __m512 acc[R];
     for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps();
