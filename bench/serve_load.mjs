@@ -27,14 +27,21 @@ async function one(i) {
   else if (r.status !== 200) errors++;
   else lat[image ? "image" : "chat"].push(performance.now() - t0);
 }
+// Two equal rounds: RSS after the first (weights touched, caches and buffers warm) against after the
+// second shows whether serving grows memory; the first figure is right after the model loaded.
+const round = async (until) => {
+  await Promise.all(Array.from({ length: C }, async () => {
+    while (sent < until && Date.now() < deadline) await one(sent++).catch(() => errors++);
+  }));
+};
 const rss0 = rss(), t0 = performance.now();
-await Promise.all(Array.from({ length: C }, async () => {
-  while (sent < N && Date.now() < deadline) await one(sent++).catch(() => errors++);
-}));
+await round(Math.ceil(N / 2));
+const rss1 = rss();
+await round(N);
 const wall = (performance.now() - t0) / 1000;
 const pct = (a, p) => (a.length ? a.sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor((p / 100) * a.length))] : NaN);
 for (const k of ["chat", "image"])
   console.log(`${k}: ${lat[k].length} ok, p50 ${pct(lat[k], 50).toFixed(0)} ms, p99 ${pct(lat[k], 99).toFixed(0)} ms`);
 console.log(`requests ${sent} in ${wall.toFixed(1)} s: ${(sent / wall).toFixed(2)} req/s; errors ${errors}; 429 ${refused}`);
-console.log(`server RSS ${rss0.toFixed(0)} MiB before, ${rss().toFixed(0)} MiB after`);
+console.log(`server RSS ${rss0.toFixed(0)} MiB after loading, ${rss1.toFixed(0)} MiB after round 1, ${rss().toFixed(0)} MiB after round 2`);
 process.exit(errors ? 1 : 0);
