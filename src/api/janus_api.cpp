@@ -75,6 +75,8 @@ janus_status status_of(janus::ErrorKind k) {
       return JANUS_ERR_NETWORK;
     case janus::ErrorKind::Unsupported:
       return JANUS_ERR_UNSUPPORTED;
+    case janus::ErrorKind::Cancelled:
+      return JANUS_ERR_CANCELLED;
     case janus::ErrorKind::Internal:
       return JANUS_ERR_INTERNAL;
   }
@@ -588,7 +590,7 @@ void generate_flow_images(janus_context* ctx, const janus::ModelBundle& b, const
     };
   janus::DumpFn dump = make_dumper(ctx->dump_dir);
   janus::FlowResult r = janus::generate_flow(b, *ctx->flow, ctx->ops, prompt, fp, dump);
-  if (r.cancelled) janus::fail(janus::ErrorKind::InvalidArgument, "generate", "cancelled");
+  if (r.cancelled) janus::fail(janus::ErrorKind::Cancelled, "generate", "cancelled");
   janus::release_recycled_buffers();  // the LLM's block sizes are of no use to the VAE
   auto t0 = std::chrono::steady_clock::now();
   janus::Tensor decoded = vae.decode(ctx->ops, r.latent, dump);  // [n, 3, 384, 384]
@@ -635,7 +637,7 @@ janus_status janus_generate(janus_context* ctx, const char* prompt, const janus_
       };
     janus::DumpFn dump = make_dumper(ctx->dump_dir);
     janus::GenerateResult r = janus::generate_tokens(b, *ctx->generation, ctx->ops, prompt, gp, dump);
-    if (r.cancelled) janus::fail(janus::ErrorKind::InvalidArgument, "generate", "cancelled");
+    if (r.cancelled) janus::fail(janus::ErrorKind::Cancelled, "generate", "cancelled");
     if (partial) {
       for (int i = 0; i < gp.n; ++i) images[i] = janus_image{};
       if (stats)

@@ -14,6 +14,7 @@ enum class ErrorKind {
   Model,            // config / tensor set / shape mismatch
   Network,          // download failures
   Unsupported,      // valid input we do not handle
+  Cancelled,        // stopped by the caller (progress callback / cancel flag)
   Internal,
 };
 
