@@ -345,6 +345,30 @@ janus_understand_params janus_understand_default_params(void) {
   return p;
 }
 
+// The C messages as the pipeline's conversation; `api` names the calling function in errors.
+static std::vector<janus::Message> to_conversation(const janus_message* messages, size_t n_messages,
+                                                   const std::string& api) {
+  std::vector<janus::Message> conv;
+  for (size_t i = 0; i < n_messages; ++i) {
+    const janus_message& m = messages[i];
+    const std::string where = "message " + std::to_string(i);
+    require(m.role && m.content, (api + ": " + where + " lacks role or content").c_str());
+    janus::Message msg;
+    const std::string role = m.role;
+    if (role == "user")
+      msg.role = janus::Role::User;
+    else if (role == "assistant")
+      msg.role = janus::Role::Assistant;
+    else
+      janus::fail(janus::ErrorKind::InvalidArgument, where,
+                  "role must be \"user\" or \"assistant\", not \"" + role + "\"");
+    msg.content = m.content;
+    for (size_t k = 0; k < m.n_images; ++k) msg.images.push_back(load_image(m.images[k], k));
+    conv.push_back(std::move(msg));
+  }
+  return conv;
+}
+
 janus_status janus_understand(janus_context* ctx, const janus_message* messages, size_t n_messages,
                               const janus_understand_params* params, janus_text_callback on_text, void* user,
                               char** answer, janus_understand_stats* stats) {
@@ -356,24 +380,7 @@ janus_status janus_understand(janus_context* ctx, const janus_message* messages,
       janus::fail(janus::ErrorKind::InvalidArgument, bundle.dir.string(),
                   "not a Janus model loaded with its weights");
     janus_understand_params p = params ? *params : janus_understand_default_params();
-    std::vector<janus::Message> conv;
-    for (size_t i = 0; i < n_messages; ++i) {
-      const janus_message& m = messages[i];
-      std::string where = "message " + std::to_string(i);
-      require(m.role && m.content, ("janus_understand: " + where + " lacks role or content").c_str());
-      janus::Message msg;
-      std::string role = m.role;
-      if (role == "user")
-        msg.role = janus::Role::User;
-      else if (role == "assistant")
-        msg.role = janus::Role::Assistant;
-      else
-        janus::fail(janus::ErrorKind::InvalidArgument, where,
-                    "role must be \"user\" or \"assistant\", not \"" + role + "\"");
-      msg.content = m.content;
-      for (size_t k = 0; k < m.n_images; ++k) msg.images.push_back(load_image(m.images[k], k));
-      conv.push_back(std::move(msg));
-    }
+    std::vector<janus::Message> conv = to_conversation(messages, n_messages, "janus_understand");
     if (!ctx->understanding) {
       ctx->understanding = janus::build_understanding_model(bundle, ctx->ops.precision);
       ctx->session = std::make_unique<janus::UnderstandSession>(bundle, *ctx->understanding, ctx->ops);
@@ -410,29 +417,6 @@ janus_status janus_understand(janus_context* ctx, const janus_message* messages,
   });
 }
 
-// janus_answer_probability: the same conversation conversion as janus_understand, one prefill.
-static std::vector<janus::Message> answer_conversation(const janus_message* messages, size_t n_messages) {
-  std::vector<janus::Message> conv;
-  for (size_t i = 0; i < n_messages; ++i) {
-    const janus_message& m = messages[i];
-    const std::string where = "message " + std::to_string(i);
-    require(m.role && m.content, ("janus_answer_probability: " + where + " lacks role or content").c_str());
-    janus::Message msg;
-    const std::string role = m.role;
-    if (role == "user")
-      msg.role = janus::Role::User;
-    else if (role == "assistant")
-      msg.role = janus::Role::Assistant;
-    else
-      janus::fail(janus::ErrorKind::InvalidArgument, where,
-                  "role must be \"user\" or \"assistant\", not \"" + role + "\"");
-    msg.content = m.content;
-    for (size_t k = 0; k < m.n_images; ++k) msg.images.push_back(load_image(m.images[k], k));
-    conv.push_back(std::move(msg));
-  }
-  return conv;
-}
-
 janus_status janus_answer_probability(janus_context* ctx, const janus_message* messages, size_t n_messages,
                                       const char* const* answers, size_t n_answers, float* probs) {
   return guarded([&] {
@@ -451,7 +435,7 @@ janus_status janus_answer_probability(janus_context* ctx, const janus_message* m
       if (ids.empty()) janus::fail(janus::ErrorKind::InvalidArgument, where, "gives no token");
       first_ids.push_back(ids[0]);
     }
-    std::vector<janus::Message> conv = answer_conversation(messages, n_messages);
+    std::vector<janus::Message> conv = to_conversation(messages, n_messages, "janus_answer_probability");
     if (!ctx->understanding) {
       ctx->understanding = janus::build_understanding_model(bundle, ctx->ops.precision);
       ctx->session = std::make_unique<janus::UnderstandSession>(bundle, *ctx->understanding, ctx->ops);
